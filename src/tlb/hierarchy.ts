@@ -1,0 +1,109 @@
+import { ParameterError } from "../core/errors.js";
+import { PAGE_SIZES, PAGE_SIZE_CODE, type PageSize } from "../core/units.js";
+import { LruTlb, type TlbGeometry } from "./lru-tlb.js";
+
+/** Shift from a 4K page number to the page number at size code 0/1/2 (4K/2M/1G). */
+export const PN_SHIFT: readonly number[] = [0, 9, 18];
+
+/** Where an access was translated. */
+export const HIT_L1 = 0;
+export const HIT_STLB = 1;
+export const PAGE_WALK = 2;
+
+export interface TlbHierarchyConfig {
+  /** Shown in charts and JSON. */
+  name: string;
+  /** First-level DTLB, one structure per page size; a missing size is never cached at L1. */
+  l1: Partial<Record<PageSize, TlbGeometry>>;
+  /** Second-level (shared) TLB and the page sizes it holds. */
+  stlb?: { geometry: TlbGeometry; sizes: readonly PageSize[] };
+  /** Where the numbers come from; `assumed` lists values that are not from a read source. */
+  source?: string;
+  assumed?: readonly string[];
+}
+
+export interface TlbCounters {
+  accesses: number;
+  l1Hits: number;
+  stlbHits: number;
+  /** Accesses that missed every level and needed a page walk. */
+  walks: number;
+  /** Walks per page size: [4K, 2M, 1G]. */
+  walksBySize: [number, number, number];
+}
+
+/**
+ * Two-level data TLB: per-size L1 DTLBs in front of a unified STLB (as on Intel and AMD cores).
+ * A hit in the STLB refills L1; a walk fills both (inclusive fill). No allocation per access.
+ */
+export class TlbHierarchy {
+  readonly l1: (LruTlb | null)[];
+  readonly stlb: LruTlb | null;
+  private readonly stlbHolds: boolean[];
+  accesses = 0;
+  l1Hits = 0;
+  stlbHits = 0;
+  walks = 0;
+  readonly walksBySize: [number, number, number] = [0, 0, 0];
+
+  constructor(readonly config: TlbHierarchyConfig) {
+    this.l1 = PAGE_SIZES.map((s) => {
+      const g = config.l1[s];
+      return g ? new LruTlb(g, `l1.${s}`) : null;
+    });
+    this.stlb = config.stlb ? new LruTlb(config.stlb.geometry, "stlb") : null;
+    this.stlbHolds = PAGE_SIZES.map((s) => !!config.stlb && config.stlb.sizes.includes(s));
+    if (this.l1.every((t) => t === null) && !this.stlb) {
+      throw new ParameterError("tlb", "the hierarchy has no TLB at all", "give at least one L1 or an STLB");
+    }
+  }
+
+  /** Translates 4K page number `vpn` mapped with size code `code`; returns HIT_L1, HIT_STLB or PAGE_WALK. */
+  access(vpn: number, code: number): number {
+    this.accesses++;
+    const pn = vpn >>> PN_SHIFT[code];
+    const l1 = this.l1[code];
+    if (l1 !== null && l1.access(pn, code)) {
+      this.l1Hits++;
+      return HIT_L1;
+    }
+    if (this.stlbHolds[code] && (this.stlb as LruTlb).access(pn, code)) {
+      this.stlbHits++;
+      return HIT_STLB;
+    }
+    this.walks++;
+    this.walksBySize[code]++;
+    return PAGE_WALK;
+  }
+
+  counters(): TlbCounters {
+    return {
+      accesses: this.accesses,
+      l1Hits: this.l1Hits,
+      stlbHits: this.stlbHits,
+      walks: this.walks,
+      walksBySize: [this.walksBySize[0], this.walksBySize[1], this.walksBySize[2]],
+    };
+  }
+
+  flush(): void {
+    for (const t of this.l1) t?.flush();
+    this.stlb?.flush();
+  }
+
+  resetCounters(): void {
+    this.accesses = this.l1Hits = this.stlbHits = this.walks = 0;
+    this.walksBySize.fill(0);
+    for (const t of this.l1) t?.resetCounters();
+    this.stlb?.resetCounters();
+  }
+
+  /** Entries × page size summed over what can be cached at once for one page size (TLB reach). */
+  reachBytes(size: PageSize): number {
+    const code = PAGE_SIZE_CODE[size];
+    const l1 = this.l1[code]?.entries ?? 0;
+    const l2 = this.stlbHolds[code] ? (this.stlb as LruTlb).entries : 0;
+    // Inclusive fill: the STLB bounds reach when present; L1 adds nothing beyond it.
+    return Math.max(l1, l2) * 2 ** (12 + 9 * code);
+  }
+}

@@ -1,0 +1,96 @@
+import { checkInt, ParameterError } from "../core/errors.js";
+
+/** Geometry of one TLB structure. `ways === entries` makes it fully associative. */
+export interface TlbGeometry {
+  entries: number;
+  ways: number;
+}
+
+export const EMPTY_TAG = -1;
+
+/**
+ * A set-associative TLB with true LRU replacement, on typed arrays: no allocation per access.
+ *
+ * A translation for page number `pn` of a page-size class `code` goes to set `pn % sets`
+ * (hardware indexes with the low bits of the page number at that size) and is tagged with
+ * `pn * 4 + code`, so one structure can hold several page sizes (a unified STLB).
+ * The C reference in test/c/tlbsim.c implements exactly this, for cross-checking.
+ */
+export class LruTlb {
+  readonly entries: number;
+  readonly ways: number;
+  readonly sets: number;
+  private readonly tags: Float64Array;
+  private readonly stamps: Float64Array;
+  private clock = 0;
+  hits = 0;
+  misses = 0;
+
+  constructor(geometry: TlbGeometry, name = "tlb") {
+    checkInt(`${name}.entries`, geometry.entries, 1, 1 << 24);
+    checkInt(`${name}.ways`, geometry.ways, 1, geometry.entries);
+    if (geometry.entries % geometry.ways !== 0) {
+      throw new ParameterError(`${name}.ways`, `${geometry.entries} entries cannot be split into sets of ${geometry.ways} ways`, "entries must be a multiple of ways");
+    }
+    this.entries = geometry.entries;
+    this.ways = geometry.ways;
+    this.sets = geometry.entries / geometry.ways;
+    this.tags = new Float64Array(this.entries).fill(EMPTY_TAG);
+    this.stamps = new Float64Array(this.entries);
+  }
+
+  /**
+   * Looks up page `pn` of size class `code`; on a miss, fills it over the LRU way.
+   * Returns true on a hit.
+   */
+  access(pn: number, code: number): boolean {
+    const tag = pn * 4 + code;
+    const base = (pn % this.sets) * this.ways;
+    const tags = this.tags;
+    const stamps = this.stamps;
+    const stamp = ++this.clock;
+    let victim = base;
+    let oldest = stamps[base];
+    for (let i = base, end = base + this.ways; i < end; i++) {
+      if (tags[i] === tag) {
+        stamps[i] = stamp;
+        this.hits++;
+        return true;
+      }
+      if (stamps[i] < oldest) {
+        oldest = stamps[i];
+        victim = i;
+      }
+    }
+    tags[victim] = tag;
+    stamps[victim] = stamp;
+    this.misses++;
+    return false;
+  }
+
+  /** True if the translation is present; changes neither LRU order nor counters. */
+  contains(pn: number, code: number): boolean {
+    const tag = pn * 4 + code;
+    const base = (pn % this.sets) * this.ways;
+    for (let i = base; i < base + this.ways; i++) if (this.tags[i] === tag) return true;
+    return false;
+  }
+
+  /** Drops every entry (a full flush, as on an IOTLB invalidation of the whole domain). */
+  flush(): void {
+    this.tags.fill(EMPTY_TAG);
+    this.stamps.fill(0);
+  }
+
+  resetCounters(): void {
+    this.hits = 0;
+    this.misses = 0;
+  }
+
+  /** Number of valid entries (for teaching and tests, not the hot path). */
+  occupancy(): number {
+    let n = 0;
+    for (let i = 0; i < this.entries; i++) if (this.tags[i] !== EMPTY_TAG) n++;
+    return n;
+  }
+}
