@@ -5,6 +5,7 @@ export * from "./core/rng.js";
 export * from "./tlb/lru-tlb.js";
 export * from "./tlb/hierarchy.js";
 export * from "./tlb/presets.js";
+export * from "./tlb/simulate.js";
 export * from "./mm/address-space.js";
 export * from "./pgtable/walk.js";
 export * from "./workload/trace.js";

@@ -1,0 +1,76 @@
+// `npm run bench [-- --json] [-- --skip-notebook]`: speed figures, each measured in this run.
+// - TLB engine: accesses/s of the TS engine and of the C reference on the same seeded trace,
+//   and their time ratio (TS/C; goal ≤ 1.5).
+// - Slider recompute: one MemCycle curve and one IOTLB cliff, as the site's sliders run them.
+// - Chapter 1 notebook: wall time to execute it through the real tslab kernel.
+import { spawnSync } from "node:child_process";
+import { existsSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+import { performance } from "node:perf_hooks";
+import { AddressSpace, GOLDEN_COVE, Rng, TlbHierarchy, parseSize, runTrace, uniformTrace, zipfTrace } from "../src/index.js";
+import { memcycleModel } from "../src/thp/memcycle.js";
+import { iotlbCliff } from "../src/iommu/iotlb.js";
+import { buildReference, runReference } from "../test/c/reference.js";
+
+const ROOT = join(__dirname, "..");
+const json = process.argv.includes("--json");
+const skipNotebook = process.argv.includes("--skip-notebook");
+const log = (s: string) => { if (!json) process.stderr.write(s + "\n"); };
+
+function best<T>(n: number, fn: () => T): { seconds: number; value: T } {
+  let bestS = Infinity;
+  let value!: T;
+  for (let i = 0; i < n; i++) {
+    const t0 = performance.now();
+    value = fn();
+    bestS = Math.min(bestS, (performance.now() - t0) / 1000);
+  }
+  return { seconds: bestS, value };
+}
+
+// Same trace for both engines: 64G guest, 2M pages, 25% split to 4K, Golden Cove TLBs.
+const ACCESSES = 4_000_000;
+const REPEAT = 3;
+const space = new AddressSpace(parseSize("64G"), "2M");
+space.split(0.25, new Rng(1));
+const traces = {
+  uniform: uniformTrace(space.pages4k, ACCESSES, new Rng(2)),
+  zipf: zipfTrace(1 << 22, ACCESSES, 0.99, new Rng(3)),
+};
+const bin = buildReference();
+const engine: Record<string, { tsAccessesPerSec: number; cAccessesPerSec: number; ratio: number; countsEqual: boolean }> = {};
+for (const [name, trace] of Object.entries(traces)) {
+  runTrace(new TlbHierarchy(GOLDEN_COVE), space, trace); // warm up the JIT
+  const ts = best(REPEAT, () => runTrace(new TlbHierarchy(GOLDEN_COVE), space, trace));
+  const c = runReference(bin, GOLDEN_COVE, space.regionCode, trace, 1);
+  const cBest = Math.min(c.seconds, ...Array.from({ length: REPEAT - 1 }, () => runReference(bin, GOLDEN_COVE, space.regionCode, trace, 1).seconds));
+  const countsEqual = JSON.stringify({ ...c, seconds: 0 }) === JSON.stringify({ ...ts.value, seconds: 0 });
+  engine[name] = { tsAccessesPerSec: ACCESSES / ts.seconds, cAccessesPerSec: ACCESSES / cBest, ratio: ts.seconds / cBest, countsEqual };
+  log(`engine ${name.padEnd(8)} TS ${(ACCESSES / ts.seconds / 1e6).toFixed(1)} M acc/s   C ${(ACCESSES / cBest / 1e6).toFixed(1)} M acc/s   ratio TS/C ${(ts.seconds / cBest).toFixed(2)}   counts equal: ${countsEqual}`);
+}
+const ratio = Math.max(...Object.values(engine).map((e) => e.ratio));
+
+// What one slider move recomputes on the site.
+const memcycle = best(5, () => { const m = memcycleModel(); for (let i = 0; i <= 100; i++) m.predict(i / 100); });
+const sets = Array.from({ length: 24 }, (_, i) => Math.round(2 ** (16 + i * 0.6) / 4096) * 4096);
+const cliff = best(5, () => iotlbCliff({ entries: 64, workingSets: sets, pageSizes: ["4K", "2M"], seed: 1 }));
+log(`slider   MemCycle curve (101 points) ${(memcycle.seconds * 1000).toFixed(1)} ms   IOTLB cliff (24 × 2 points) ${(cliff.seconds * 1000).toFixed(1)} ms`);
+
+let notebookSeconds: number | null = null;
+const py = join(ROOT, ".venv", "bin", "python");
+const nb = readdirSync(join(ROOT, "notebooks")).find((f) => f.startsWith("01-") && f.endsWith(".ipynb"));
+if (!skipNotebook && nb && existsSync(py)) {
+  const t0 = performance.now();
+  const r = spawnSync(py, [join(ROOT, "scripts", "run_notebook.py"), join(ROOT, "notebooks", nb)], { encoding: "utf8" });
+  notebookSeconds = r.status === 0 ? (performance.now() - t0) / 1000 : null;
+  log(`notebook ${nb}: ${notebookSeconds === null ? "FAILED" : notebookSeconds.toFixed(1) + " s (kernel start included)"}`);
+} else if (!skipNotebook) {
+  log("notebook: skipped (run `npm test` or `npm start` once to create .venv/)");
+}
+
+const goal = 1.5;
+log(`ratio (TS/C, worst trace) ${ratio.toFixed(2)} — goal ≤ ${goal}: ${ratio <= goal ? "met" : "NOT met"}`);
+if (json) {
+  process.stdout.write(JSON.stringify({ accesses: ACCESSES, engine, ratio, goal, goalMet: ratio <= goal,
+    sliderMs: { memcycleCurve: memcycle.seconds * 1000, iotlbCliff: cliff.seconds * 1000 }, notebookSeconds }) + "\n");
+}

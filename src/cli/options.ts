@@ -1,0 +1,48 @@
+// Option parsers for commander: each turns a bad value into an InvalidArgumentError, which
+// commander reports as one line naming the flag (exit code 2, see main.ts).
+import { InvalidArgumentError } from "commander";
+import { MfrLabError } from "../core/errors.js";
+import { parsePageSize, parseSize, type PageSize } from "../core/units.js";
+
+function wrap<T>(fn: (v: string) => T): (v: string) => T {
+  return (v: string) => {
+    try {
+      return fn(v);
+    } catch (e) {
+      throw new InvalidArgumentError(e instanceof MfrLabError ? e.message.replace(/^[^:]*: /, "") : String(e));
+    }
+  };
+}
+
+export function intOption(min: number, max: number): (v: string) => number {
+  return (v: string) => {
+    const n = Number(v.replace(/_/g, ""));
+    if (!/^\s*[-+]?[\d_]+\s*$/.test(v) || !Number.isSafeInteger(n)) throw new InvalidArgumentError(`"${v}" is not a whole number.`);
+    if (n < min || n > max) throw new InvalidArgumentError(`${n} is out of range (use ${min} to ${max}).`);
+    return n;
+  };
+}
+
+export function numberOption(min: number, max: number): (v: string) => number {
+  return (v: string) => {
+    const n = Number(v);
+    if (v.trim() === "" || !Number.isFinite(n)) throw new InvalidArgumentError(`"${v}" is not a number.`);
+    if (n < min || n > max) throw new InvalidArgumentError(`${n} is out of range (use ${min} to ${max}).`);
+    return n;
+  };
+}
+
+export const sizeOption = wrap((v: string): number => parseSize(v));
+export const pageSizeOption = wrap((v: string): PageSize => parsePageSize(v));
+
+export function choiceOption<T extends string>(choices: readonly T[]): (v: string) => T {
+  return (v: string) => {
+    if ((choices as readonly string[]).includes(v)) return v as T;
+    throw new InvalidArgumentError(`"${v}" is not one of ${choices.join(", ")}.`);
+  };
+}
+
+/** A comma-separated list, each item parsed by `item`. */
+export function listOption<T>(item: (v: string) => T): (v: string) => T[] {
+  return (v: string) => v.split(",").filter((s) => s.trim() !== "").map((s) => item(s.trim()));
+}
