@@ -11,7 +11,6 @@ import { registerLearn } from "./commands/learn.js";
 export function buildProgram(): Command {
   const program = new Command("mfr-lab")
     .description("MFR Lab: models of Linux memory-failure recovery, and the course's grader")
-    .showHelpAfterError("(run with --help for usage)")
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s.split("\n")[0] + "\n") });
   registerTlb(program);
