@@ -10,3 +10,7 @@ export * from "./mm/address-space.js";
 export * from "./pgtable/walk.js";
 export * from "./workload/trace.js";
 export * from "./workload/run.js";
+export * from "./poison/index.js";
+export * from "./viz/index.js";
+export * from "./thp/memcycle.js";
+export * from "./iommu/iotlb.js";
