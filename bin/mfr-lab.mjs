@@ -1,7 +1,10 @@
 #!/usr/bin/env node
 // Runs the TypeScript CLI (src/cli/main.ts) through tsx, so the CLI always uses the working tree.
-import { register } from "tsx/esm/api";
+// The project is CommonJS (tslab needs it), so register tsx's CommonJS hook.
+import { createRequire } from "node:module";
+import { register } from "tsx/cjs/api";
 
 register();
-const { main } = await import("../src/cli/main.ts");
+const require = createRequire(import.meta.url);
+const { main } = require("../src/cli/main.ts");
 process.exitCode = await main(process.argv.slice(2));

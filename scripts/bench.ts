@@ -1,4 +1,4 @@
-// `npm run bench [-- --json] [-- --skip-notebook]`: speed figures, each measured in this run.
+// `npm run bench [-- --json] [-- --skip-notebook]` (tsx scripts/bench.ts): speed figures, each measured in this run.
 // - TLB engine: accesses/s of the TS engine and of the C reference on the same seeded trace,
 //   and their time ratio (TS/C; goal ≤ 1.5).
 // - Slider recompute: one MemCycle curve and one IOTLB cliff, as the site's sliders run them.

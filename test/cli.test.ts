@@ -49,7 +49,8 @@ describe("mfr-lab CLI", { timeout: 60_000 }, () => {
     [["tlb", "--entries", "64", "--page-size", "3K", "--working-set", "1M"], /--page-size/],
     [["tlb", "--entries", "64", "--page-size", "4K", "--working-set", "lots"], /--working-set/],
     [["tlb", "--entries", "64", "--page-size", "4K", "--working-set", "1M", "--pattern", "random"], /--pattern/],
-    [["tlb", "--entriez", "64"], /--entriez/],
+    [["tlb", "--entries", "64", "--page-size", "4K", "--working-set", "1M", "--entriez", "64"], /--entriez/],
+    [["tlb", "--page-size", "4K", "--working-set", "1M"], /--entries/],
     [["thp-split", "--fraction", "1.5"], /--fraction/],
     [["tlb", "--entries", "60", "--ways", "7", "--page-size", "4K", "--working-set", "1M"], /ways/],
   ])("a bad flag %j gets one line naming it, exit 2, no stack trace", (args, flag) => {

@@ -3,11 +3,11 @@
 import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
+import { join, resolve } from "node:path";
 import type { TlbCounters, TlbHierarchyConfig } from "../../src/index.js";
 import { PAGE_SIZES } from "../../src/index.js";
 
-const HERE = dirname(new URL(import.meta.url).pathname);
+const HERE = __dirname;
 const SOURCE = join(HERE, "tlbsim.c");
 
 /** Compiles tlbsim.c with the system C compiler ($CC or cc) into build/ and returns the binary. */
