@@ -1,0 +1,3 @@
+// Browser-safe chart builders and their data series (src/viz/node.ts is Node-only and not re-exported).
+export * from "./charts.js";
+export * from "./series.js";
