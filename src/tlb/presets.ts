@@ -15,7 +15,7 @@ export const GOLDEN_COVE: TlbHierarchyConfig = {
 export const SKYLAKE_SP: TlbHierarchyConfig = {
   name: "Intel Skylake-SP",
   l1: { "4K": { entries: 64, ways: 4 }, "2M": { entries: 32, ways: 4 }, "1G": { entries: 4, ways: 4 } },
-  stlb: { geometry: { entries: 1536, ways: 12 }, sizes: ["4K", "2M"] },
+  stlb: { geometry: { entries: 1536, ways: 6 }, sizes: ["4K", "2M"] },
   source: "cpuid output quoted on the Intel community forum; Intel optimization manual 248966-045",
   assumed: ["L1 2M count (32)", "L1 associativity", "1G entries in the STLB are not modelled"],
 };

@@ -158,13 +158,4 @@ describe("IOTLB: miss cost, seeds, parameters, speed", () => {
     expect(text).toMatch(/F&S/);
   });
 
-  it("recomputes a 24-point × 2-page-size cliff chart fast enough for a slider", () => {
-    const workingSets = Array.from({ length: 24 }, (_, i) => Math.round((64 * K * 2 ** (i / 1.5)) / 4096) * 4096);
-    iotlbCliff({ entries: 64, workingSets }); // JIT warm-up
-    const t0 = performance.now();
-    iotlbCliff({ entries: 64, workingSets });
-    const ms = performance.now() - t0;
-    // Budget 200 ms; measured ~40 ms on an idle 2-core machine. Slack for a loaded CI box.
-    expect(ms, `cliff recompute took ${ms.toFixed(0)} ms`).toBeLessThan(400);
-  });
 });

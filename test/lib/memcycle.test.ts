@@ -132,13 +132,10 @@ describe("MemCycle engine cross-check (TlbHierarchy over a split AddressSpace)",
     expect(r.walksSplit + r.walksHuge, "8M of split pages fit 2048 4K entries").toBe(0);
   });
 
-  it("is reproducible from its seed and fast enough for a notebook cell", () => {
-    const t0 = Date.now();
+  it("is reproducible from its seed", () => {
     const a = simulateMemcycleCounts(0.3, { seed: 11 });
-    const ms = Date.now() - t0;
     const b = simulateMemcycleCounts(0.3, { seed: 11 });
     expect(b).toEqual(a);
-    expect(ms, "one cross-check run").toBeLessThan(500);
     expect(() => simulateMemcycleCounts(2)).toThrow(ParameterError);
   });
 });

@@ -1,0 +1,17 @@
+import DefaultTheme from "vitepress/theme";
+import type { Theme } from "vitepress";
+import SplitCostChart from "./components/SplitCostChart.vue";
+import IotlbCliffChart from "./components/IotlbCliffChart.vue";
+import AssumptionList from "./components/AssumptionList.vue";
+import ParamTable from "./components/ParamTable.vue";
+import "./custom.css";
+
+export default {
+  extends: DefaultTheme,
+  enhanceApp({ app }) {
+    app.component("SplitCostChart", SplitCostChart);
+    app.component("IotlbCliffChart", IotlbCliffChart);
+    app.component("AssumptionList", AssumptionList);
+    app.component("ParamTable", ParamTable);
+  },
+} satisfies Theme;

@@ -1,0 +1,50 @@
+// Fast check without a site build: every page's [[lib:…]], [[kernel:…]], [[lkml:…]] and
+// ::: exercise references resolve, using the same plugins and values the site build uses.
+import { readdirSync, readFileSync } from "node:fs";
+import { join, relative } from "node:path";
+import { fileURLToPath } from "node:url";
+import MarkdownIt from "markdown-it";
+import { describe, expect, it } from "vitest";
+import { loadExercises } from "../../docs/.vitepress/exercises.js";
+import { libValues } from "../../docs/.vitepress/lib-values.js";
+import { exerciseContainerPlugin, kernelRefPlugin, libValuePlugin, lkmlRefPlugin } from "../../src/md/index.js";
+
+const DOCS = fileURLToPath(new URL("../../docs", import.meta.url));
+
+function pages(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    if (e.name.startsWith(".") || e.name === "public") return [];
+    const p = join(dir, e.name);
+    return e.isDirectory() ? pages(p) : e.name.endsWith(".md") ? [p] : [];
+  });
+}
+
+describe("course pages: references resolve", () => {
+  const values = libValues();
+  const ids = new Set(loadExercises().map((e) => e.id));
+  const md = new MarkdownIt({ html: true })
+    .use(kernelRefPlugin)
+    .use(lkmlRefPlugin)
+    .use(libValuePlugin, { values })
+    .use(exerciseContainerPlugin, {
+      href: (id: string) => {
+        if (!ids.has(id)) throw new Error(`::: exercise ${id} is not in exercises/manifest.json`);
+        return `/exercises#${id}`;
+      },
+    });
+
+  it.each(pages(DOCS).map((p) => [relative(DOCS, p), p]))("%s renders with every library value, kernel link and exercise defined", (_name, file) => {
+    const src = readFileSync(file, "utf8");
+    const html = md.render(src);
+    expect(html, "no [[…]] reference left unrendered").not.toMatch(/\[\[(?:lib|kernel|lkml):/);
+  });
+
+  it("the chapter cites the numbers it is about, computed by the library", () => {
+    const chapter = readFileSync(join(DOCS, "chapters/01-thp-splitting-cost.md"), "utf8");
+    for (const name of ["memcycle.fitted.value", "memcycle.residual.25", "memcycle.residual.5", "walk.2d.4x4", "poison.hugetlb1G.lsb", "iotlb.4K.example.throughput"]) {
+      expect(chapter, `chapter should show ${name}`).toContain(`[[lib:${name}]]`);
+    }
+    expect(values["walk.2d.4x4"], "(4+1)(4+1) − 1").toBe(24);
+    expect(values["poison.hugetlb1G.lsb"], "si_addr_lsb of a poisoned 1G HugeTLB page").toBe(30);
+  });
+});

@@ -1,0 +1,158 @@
+// Shared by the site tests: build the VitePress site once per vitest run, serve it, find Chromium.
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { extname, join, normalize, sep } from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const ROOT = fileURLToPath(new URL("../..", import.meta.url)).replace(/[\\/]$/, "");
+export const DIST = join(ROOT, "docs/.vitepress/dist");
+const STAMP = join(ROOT, "docs/.vitepress/cache/site-test-build.json");
+const LOCK = join(ROOT, "docs/.vitepress/cache/site-test-build.lock");
+
+export interface BuildInfo {
+  /** Seconds the build took (0 when another test file of this run already built it). */
+  seconds: number;
+  reused: boolean;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+function runBuild(): Promise<{ code: number; output: string }> {
+  return new Promise((res) => {
+    const child = spawn(process.execPath, [join(ROOT, "node_modules/vitepress/bin/vitepress.js"), "build", "docs"], {
+      cwd: ROOT,
+      env: { ...process.env, NODE_ENV: "production" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let output = "";
+    child.stdout.on("data", (d) => (output += d));
+    child.stderr.on("data", (d) => (output += d));
+    child.on("close", (code) => res({ code: code ?? 1, output }));
+  });
+}
+
+/** Newest modification time among the files the site is built from. */
+function newestSourceMtime(): number {
+  let newest = 0;
+  const walk = (dir: string): void => {
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      if (e.name === "dist" || e.name === "cache" || e.name === "node_modules") continue;
+      const p = join(dir, e.name);
+      if (e.isDirectory()) walk(p);
+      else newest = Math.max(newest, statSync(p).mtimeMs);
+    }
+  };
+  walk(join(ROOT, "docs"));
+  walk(join(ROOT, "src"));
+  walk(join(ROOT, "exercises"));
+  return newest;
+}
+
+/**
+ * Runs `vitepress build docs` unless another test file of the same vitest run (same parent
+ * process) already did and no source changed since. A lock directory keeps two files from
+ * building at once.
+ */
+export async function buildSiteOnce(): Promise<BuildInfo> {
+  mkdirSync(join(ROOT, "docs/.vitepress/cache"), { recursive: true });
+  const runId = String(process.ppid);
+  for (;;) {
+    if (existsSync(STAMP)) {
+      const stamp = JSON.parse(readFileSync(STAMP, "utf8")) as { runId: string; ok: boolean; output: string; startedMs: number };
+      if (stamp.runId === runId && existsSync(join(DIST, "index.html")) && stamp.startedMs > newestSourceMtime()) {
+        if (!stamp.ok) throw new Error(`vitepress build failed (in another test file of this run):\n${stamp.output}`);
+        return { seconds: 0, reused: true };
+      }
+    }
+    try {
+      mkdirSync(LOCK);
+      break;
+    } catch {
+      // Another file is building; a lock older than 5 minutes is left over from a killed run.
+      if (Date.now() - statSync(LOCK).mtimeMs > 300_000) rmSync(LOCK, { recursive: true, force: true });
+      await sleep(250);
+    }
+  }
+  try {
+    const t0 = Date.now();
+    const { code, output } = await runBuild();
+    const seconds = (Date.now() - t0) / 1000;
+    writeFileSync(STAMP, JSON.stringify({ runId, startedMs: t0, ok: code === 0, output: code === 0 ? "" : output }));
+    if (code !== 0) throw new Error(`vitepress build failed (exit ${code}):\n${output}`);
+    return { seconds, reused: false };
+  } finally {
+    rmSync(LOCK, { recursive: true, force: true });
+  }
+}
+
+const TYPES: Record<string, string> = {
+  ".html": "text/html; charset=utf-8",
+  ".js": "text/javascript",
+  ".css": "text/css",
+  ".json": "application/json",
+  ".svg": "image/svg+xml",
+  ".woff2": "font/woff2",
+  ".png": "image/png",
+  ".ico": "image/x-icon",
+};
+
+/** Maps a URL path to a file in dist as a static host would (`/x` → x.html, `/d/` → d/index.html). */
+export function distFileFor(urlPath: string, dist: string = DIST): string | null {
+  let p = decodeURIComponent(urlPath.split(/[?#]/)[0]);
+  if (p.endsWith("/")) p += "index.html";
+  const file = normalize(join(dist, p));
+  if (!file.startsWith(dist + sep) && file !== dist) return null;
+  if (existsSync(file) && statSync(file).isFile()) return file;
+  if (!extname(file) && existsSync(file + ".html")) return file + ".html";
+  return null;
+}
+
+/** Serves dist on 127.0.0.1 on a free port. */
+export async function serveDist(): Promise<{ url: string; server: Server }> {
+  const server = createServer((req, res) => {
+    const file = distFileFor(new URL(req.url ?? "/", "http://x").pathname);
+    if (!file) {
+      res.writeHead(404, { "content-type": TYPES[".html"] });
+      res.end(existsSync(join(DIST, "404.html")) ? readFileSync(join(DIST, "404.html")) : "not found");
+      return;
+    }
+    res.writeHead(200, { "content-type": TYPES[extname(file)] ?? "application/octet-stream" });
+    res.end(readFileSync(file));
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const { port } = server.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}`, server };
+}
+
+export const CHROMIUM_HELP =
+  "No Chromium found for the browser test. Install it (Debian/Ubuntu: `apt-get install -y chromium`) " +
+  "or set MFR_LAB_CHROMIUM to the path of a Chromium or Chrome binary.";
+
+/** MFR_LAB_CHROMIUM, then chromium / chromium-browser / google-chrome on PATH, then /usr/bin/chromium. */
+export function findChromium(): string {
+  const env = process.env.MFR_LAB_CHROMIUM;
+  if (env) {
+    if (!existsSync(env)) throw new Error(`MFR_LAB_CHROMIUM=${env} does not exist. ${CHROMIUM_HELP}`);
+    return env;
+  }
+  for (const name of ["chromium", "chromium-browser", "google-chrome", "google-chrome-stable"]) {
+    const r = spawnSync("which", [name], { encoding: "utf8" });
+    const path = r.status === 0 ? r.stdout.trim() : "";
+    if (path && existsSync(path)) return path;
+  }
+  if (existsSync("/usr/bin/chromium")) return "/usr/bin/chromium";
+  throw new Error(CHROMIUM_HELP);
+}
+
+export const CHROMIUM_ARGS = [
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+  "--no-first-run",
+];

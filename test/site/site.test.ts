@@ -1,0 +1,156 @@
+// Builds the course site, serves it, and drives Chapter 1 in headless Chromium: the charts must
+// render, respond to their sliders with what the library computes, and log no errors.
+import type { Server } from "node:http";
+import { chromium, type Browser, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { pct } from "../../docs/.vitepress/format.js";
+import { libValues } from "../../docs/.vitepress/lib-values.js";
+import { memcycleModel } from "../../src/thp/memcycle.js";
+import { CHROMIUM_ARGS, buildSiteOnce, findChromium, serveDist } from "./site-build.js";
+
+const CHAPTER = "/chapters/01-thp-splitting-cost.html";
+
+describe("course site: Chapter 1 in a browser", { timeout: 180_000 }, () => {
+  let server: Server | undefined;
+  let base = "";
+  let browser: Browser | undefined;
+  let page: Page;
+  const problems: string[] = [];
+
+  beforeAll(async () => {
+    const t0 = Date.now();
+    const build = await buildSiteOnce();
+    console.log(build.reused ? "[site] build reused from this run" : `[site] vitepress build: ${build.seconds.toFixed(1)} s`);
+    const served = await serveDist();
+    server = served.server;
+    base = served.url;
+    browser = await chromium.launch({ executablePath: findChromium(), args: CHROMIUM_ARGS });
+    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    page.on("console", (m) => {
+      if (m.type() === "error") problems.push(`console error: ${m.text()} (${m.location().url})`);
+    });
+    page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
+    page.on("response", (r) => {
+      if (r.status() >= 400) problems.push(`HTTP ${r.status()} for ${r.url()}`);
+    });
+    await page.goto(base + CHAPTER, { waitUntil: "load" });
+    console.log(`[site] setup (build + server + browser + page load): ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  }, 180_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await new Promise<void>((r) => (server ? server.close(() => r()) : r()));
+  });
+
+  async function renders(testid: string): Promise<number> {
+    return Number(await page.getAttribute(`[data-testid="${testid}"]`, "data-renders"));
+  }
+  async function waitForRender(testid: string, after: number): Promise<void> {
+    await page.waitForFunction(
+      ([id, n]) => Number(document.querySelector(`[data-testid="${id}"]`)?.getAttribute("data-renders")) > Number(n),
+      [testid, after] as const,
+      { timeout: 15_000 },
+    );
+  }
+  async function svgOf(testid: string): Promise<string> {
+    return page.$eval(`[data-testid="${testid}"] svg`, (s) => s.outerHTML);
+  }
+
+  it("prints the library's numbers in the text (fitted value, residuals, walk references)", async () => {
+    const shown = await page.$$eval("[data-lib]", (els) => els.map((e) => [e.getAttribute("data-lib") ?? "", e.textContent ?? ""] as [string, string]));
+    expect(shown.length, "the chapter should show library-computed values").toBeGreaterThan(50);
+    const values = libValues();
+    for (const [name, text] of shown) expect(text, `value ${name} on the page`).toBe(String(values[name]));
+    const byName = new Map(shown);
+    const model = memcycleModel();
+    for (const r of model.residuals()) {
+      expect(byName.get(`memcycle.predicted.${Math.round(r.fraction * 100)}`), `predicted change at ${r.fraction * 100} % split`).toBe(pct(r.predictedPercent));
+    }
+    expect(byName.get("walk.2d.4x4"), "2D walk of 4 guest × 4 host levels").toBe("24");
+  });
+
+  it("draws the split-cost chart with the curve and the two published points", async () => {
+    await page.waitForSelector('[data-testid="split-chart"] svg', { timeout: 20_000 });
+    const marks = await page.$$eval('[data-testid="split-chart"] svg', (s) => ({
+      paths: s[0].querySelectorAll("path").length,
+      circles: s[0].querySelectorAll("circle").length,
+    }));
+    expect(marks.paths, "the predicted curve is a path").toBeGreaterThan(0);
+    expect(marks.circles, "two published points and the current point").toBeGreaterThanOrEqual(3);
+    const fig = page.locator('[data-testid="split-chart"]');
+    expect(await fig.getAttribute("role")).toBe("img");
+    expect(await fig.getAttribute("aria-label")).toMatch(/throughput change/);
+    expect(await page.getAttribute('[data-testid="split-slider"]', "aria-label")).toMatch(/split/);
+  });
+
+  it("moves the split slider and shows the model's prediction for the new fraction", async () => {
+    const before = await svgOf("split-chart");
+    const n = await renders("split-chart");
+    await page.locator('[data-testid="split-slider"]').fill("60");
+    await waitForRender("split-chart", n);
+    expect(await svgOf("split-chart"), "the chart should change when the split fraction moves").not.toBe(before);
+    const readout = (await page.textContent('[data-testid="split-readout"]')) ?? "";
+    expect(readout, "readout at 60 % split").toContain(pct(memcycleModel().predict(0.6).throughputChangePercent));
+  });
+
+  it("draws the IOTLB cliff and redraws it when the IOTLB size changes", async () => {
+    await page.waitForSelector('[data-testid="iotlb-chart"] svg', { timeout: 20_000 });
+    const paths = await page.$$eval('[data-testid="iotlb-chart"] svg path', (p) => p.length);
+    expect(paths, "2M and 4K curves").toBeGreaterThanOrEqual(2);
+    expect(await page.getAttribute('[data-testid="iotlb-chart"]', "role")).toBe("img");
+    const before = await svgOf("iotlb-chart");
+    const readoutBefore = await page.textContent('[data-testid="iotlb-readout"]');
+    const n = await renders("iotlb-chart");
+    await page.locator('[data-testid="iotlb-entries-slider"]').fill("8");
+    await waitForRender("iotlb-chart", n);
+    expect(await svgOf("iotlb-chart"), "the cliff moves with the IOTLB size").not.toBe(before);
+    expect(await page.textContent('[data-testid="iotlb-readout"]')).not.toBe(readoutBefore);
+  });
+
+  it("takes its chart colours from the theme, so dark mode changes them", async () => {
+    // Plot puts a constant stroke on the mark's <g>; the path inherits it.
+    const stroke = () => page.$eval('[data-testid="split-chart"] svg g[aria-label="line"] path', (p) => getComputedStyle(p).stroke);
+    await page.evaluate(() => document.documentElement.classList.remove("dark"));
+    const light = await stroke();
+    await page.evaluate(() => document.documentElement.classList.add("dark"));
+    const dark = await stroke();
+    await page.evaluate(() => document.documentElement.classList.remove("dark"));
+    expect(dark, "brand colour in dark mode differs from light mode").not.toBe(light);
+  });
+
+  it("recomputes a chart when its slider moves, every time (prints the measured time; speed goals live in npm run bench)", async () => {
+    const measure = async (testid: string, slider: string, values: string[]) => {
+      const compute: number[] = [];
+      const total: number[] = [];
+      for (const v of values) {
+        const n = await renders(testid);
+        await page.locator(`[data-testid="${slider}"]`).fill(v);
+        await waitForRender(testid, n);
+        compute.push(Number(await page.getAttribute(`[data-testid="${testid}"]`, "data-compute-ms")));
+        total.push(Number(await page.getAttribute(`[data-testid="${testid}"]`, "data-render-ms")));
+      }
+      const med = (a: number[]) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
+      return { compute: med(compute), total: med(total), max: Math.max(...total) };
+    };
+    const split = await measure("split-chart", "split-slider", ["5", "10", "20", "30", "40", "50", "70", "80", "90", "25", "15"]);
+    const iotlb = await measure("iotlb-chart", "iotlb-entries-slider", ["3", "4", "5", "6", "7", "8", "7", "6", "5", "4", "3"]);
+    console.log(
+      `[site] slider recompute (median of 11): split chart library ${split.compute.toFixed(2)} ms, library+Plot ${split.total.toFixed(2)} ms (max ${split.max.toFixed(1)}); ` +
+        `IOTLB chart library ${iotlb.compute.toFixed(2)} ms, library+Plot ${iotlb.total.toFixed(2)} ms (max ${iotlb.max.toFixed(1)})`,
+    );
+    for (const m of [split, iotlb]) expect(Number.isFinite(m.total) && m.total >= 0, "each move recorded a render time").toBe(true);
+  });
+
+  it("logged no console errors, page errors or failed requests", () => {
+    expect(problems, problems.join("\n")).toEqual([]);
+  });
+
+  it("serves the other pages without errors and with local search", async () => {
+    for (const path of ["/", "/glossary.html", "/references.html", "/exercises.html"]) {
+      const res = await page.goto(base + path, { waitUntil: "load" });
+      expect(res?.status(), path).toBe(200);
+    }
+    expect(await page.locator(".VPNavBarSearch button, #local-search button").count(), "local search button").toBeGreaterThan(0);
+    expect(problems, problems.join("\n")).toEqual([]);
+  });
+});
