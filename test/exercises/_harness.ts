@@ -1,0 +1,168 @@
+// Shared by the exercise tests: which file is under test (the student's file or the reference
+// solution), seeded cases that print their seed on failure, and messages in domain words.
+import { existsSync, readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { Rng, formatSize } from "../../src/index.js";
+
+export const ROOT = resolve(__dirname, "..", "..");
+
+/** "student" (default) grades exercises/<id>/<file>; "reference" grades exercises/<id>/.meta/reference.ts. */
+export type Target = "student" | "reference";
+
+export function target(): Target {
+  const t = process.env.MFR_LAB_TARGET ?? "student";
+  if (t !== "student" && t !== "reference") throw new Error(`MFR_LAB_TARGET must be "student" or "reference", got "${t}"`);
+  return t;
+}
+
+/** Root of the exercise folders; the grader's own tests point it at temporary copies. */
+export function exercisesDir(): string {
+  return resolve(process.env.MFR_LAB_EXERCISES_DIR ?? join(ROOT, "exercises"));
+}
+
+/** Seed of the generated cases: `mfr-lab grade --seed N` draws a fresh set of problems. */
+export const DEFAULT_SEED = 20250120;
+export function baseSeed(): number {
+  const s = process.env.MFR_LAB_SEED;
+  if (s === undefined || s === "") return DEFAULT_SEED;
+  const n = Number(s);
+  if (!Number.isInteger(n) || n < 0 || n > 0xffffffff) throw new Error(`MFR_LAB_SEED must be a whole number 0..4294967295, got "${s}"`);
+  return n;
+}
+
+interface ManifestEntry {
+  id: string;
+  file: string;
+}
+
+/** Path of the file under test, and how to name it to the student. */
+export function fileUnderTest(id: string): { path: string; shown: string } {
+  const dir = exercisesDir();
+  const manifest = JSON.parse(readFileSync(join(dir, "manifest.json"), "utf8")) as { exercises: ManifestEntry[] };
+  const entry = manifest.exercises.find((e) => e.id === id);
+  if (!entry) throw new Error(`exercise ${id} is not in exercises/manifest.json`);
+  return target() === "reference"
+    ? { path: join(dir, id, ".meta", "reference.ts"), shown: `exercises/${id}/.meta/reference.ts` }
+    : { path: join(dir, id, entry.file), shown: `exercises/${id}/${entry.file}` };
+}
+
+const loaded = new Map<string, Promise<unknown>>();
+
+/** Imports the file under test once; a file that does not load fails every test with one clear line. */
+export function loadExercise<T>(id: string): Promise<T> {
+  let p = loaded.get(id);
+  if (!p) {
+    const { path, shown } = fileUnderTest(id);
+    p = (async () => {
+      if (!existsSync(path)) throw new Error(`${shown} is missing: restore it with git (git checkout -- ${shown})`);
+      try {
+        return await import(path);
+      } catch (e) {
+        throw new Error(`${shown} could not be loaded: ${loadError(e, path, shown)}`);
+      }
+    })();
+    loaded.set(id, p);
+  }
+  return p as Promise<T>;
+}
+
+/** A syntax error comes as "Transform failed…", a "[PARSE_ERROR] …" line and a code frame: keep the gist. */
+function loadError(e: unknown, path: string, shown: string): string {
+  const text = (e instanceof Error ? e.message : String(e)).replace(/\x1b\[[0-9;]*m/g, "");
+  const lines = text.split("\n").map((l) => l.trim()).filter((l) => l !== "");
+  const err = lines.find((l) => /\[[A-Z_]*ERROR\]|ERROR:/.test(l));
+  if (!err) return (lines[0] ?? "unknown error").split(path).join(shown);
+  const at = /:(\d+):(\d+)\s*\]?\s*$/.exec(lines.find((l) => /\.ts:\d+:\d+/.test(l)) ?? "");
+  const what = err.replace(/^.*?\[[A-Z_]*ERROR\]\s*/, "").replace(/^.*ERROR:\s*/, "");
+  return `syntax error${at ? ` at line ${at[1]}, column ${at[2]}` : ""}: ${what}`;
+}
+
+export function firstLine(e: unknown): string {
+  const m = e instanceof Error ? e.message : String(e);
+  return m.split("\n")[0];
+}
+
+/** An argument shown by name in messages, e.g. `dropPercent(model, 0.05)`. */
+export class Named {
+  constructor(readonly name: string) {}
+}
+
+function show(v: unknown): string {
+  if (v instanceof Named) return v.name;
+  if (typeof v === "string") return JSON.stringify(v);
+  if (typeof v === "number" || typeof v === "boolean" || v === undefined || v === null) return String(v);
+  try {
+    const s = JSON.stringify(v);
+    return s.length > 80 ? s.slice(0, 77) + "..." : s;
+  } catch {
+    return String(v);
+  }
+}
+
+/** Calls the student's function; a throw becomes a sentence naming the call. */
+export function call<R>(name: string, args: unknown[], fn: () => R): R {
+  try {
+    return fn();
+  } catch (e) {
+    const msg = firstLine(e);
+    const shown = `${name}(${args.map(show).join(", ")})`;
+    if (/^TODO\b/.test(msg)) throw new Error(`${shown} is not written yet (${msg})`);
+    throw new Error(`your ${shown} threw ${e instanceof Error ? e.name : "a value"}: ${msg}`);
+  }
+}
+
+export function fail(message: string): never {
+  throw new Error(message);
+}
+
+/** Bytes as the course writes them: "6M (6291456 bytes)". */
+export function bytes(n: number): string {
+  return typeof n === "number" && Number.isFinite(n) && n >= 1024 ? `${formatSize(n)} (${n} bytes)` : `${show(n)} bytes`;
+}
+
+/**
+ * Runs `cases` seeded cases from one Rng; a failure names the seed and the one-line replay,
+ * in the manner of MIT 6.5840's randomized tests.
+ */
+export function seeded(id: string, cases: number, body: (rng: Rng, caseNo: number) => void): void {
+  const seed = baseSeed();
+  const rng = new Rng(seed);
+  for (let i = 1; i <= cases; i++) {
+    try {
+      body(rng, i);
+    } catch (e) {
+      // A stub's TODO is the same for every seed: no replay line.
+      if (/ is not written yet /.test(firstLine(e))) throw e;
+      throw new Error(`${firstLine(e)} [seed ${seed}, case ${i} of ${cases}; replay: npx mfr-lab grade --only ${id} --seed ${seed}]`);
+    }
+  }
+}
+
+/** Picks one element of `xs` with the case's Rng. */
+export function pick<T>(rng: Rng, xs: readonly T[]): T {
+  return xs[rng.nextInt(xs.length)];
+}
+
+/**
+ * An "implement" exercise asks for the mechanism, not a call to the library's finished version:
+ * fails if the student's file imports one of `names` from the library (the reference never does).
+ */
+export function forbidLibraryUse(id: string, names: readonly string[]): void {
+  const { path, shown } = fileUnderTest(id);
+  const src = readFileSync(path, "utf8").replace(/\/\*[\s\S]*?\*\//g, "").replace(/\/\/.*$/gm, "");
+  const used = new Set<string>();
+  for (const m of src.matchAll(/import\s+(?:type\s+)?\{([^}]*)\}\s*from\s*["'][^"']*src\/[^"']*["']/g)) {
+    for (const part of m[1].split(",")) {
+      const name = part.trim().replace(/^type\s+/, "").split(/\s+as\s+/)[0].trim();
+      if (name) used.add(name);
+    }
+  }
+  for (const m of src.matchAll(/import\s+\*\s+as\s+(\w+)\s+from\s*["'][^"']*src\/[^"']*["']/g)) {
+    for (const n of names) if (new RegExp(`\\b${m[1]}\\s*\\.\\s*${n}\\b`).test(src)) used.add(n);
+  }
+  for (const n of names) {
+    if (used.has(n)) {
+      fail(`${shown} imports the library's ${n}: this exercise asks you to write that logic yourself (the tests compare your answer with ${n})`);
+    }
+  }
+}

@@ -1,0 +1,18 @@
+// Config the grader (src/grader) uses to run one exercise's tests against the student's file
+// or the reference solution. The project suite (vitest.config.mts) excludes these tests,
+// because a fresh clone's student files are stubs that fail on purpose.
+import { defineConfig } from "vitest/config";
+import { fileURLToPath } from "node:url";
+
+export default defineConfig({
+  root: fileURLToPath(new URL("../..", import.meta.url)),
+  test: {
+    include: ["test/exercises/**/*.test.ts"],
+    pool: "forks",
+    maxWorkers: 1,
+    fileParallelism: false,
+    testTimeout: 15_000,
+    // The grader shows the first failing test's message; the diff noise is not useful there.
+    printConsoleTrace: false,
+  },
+});
