@@ -14,3 +14,4 @@ export * from "./poison/index.js";
 export * from "./viz/index.js";
 export * from "./thp/memcycle.js";
 export * from "./iommu/iotlb.js";
+export * from "./mfr/index.js";

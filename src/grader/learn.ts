@@ -22,7 +22,7 @@ export interface ExerciseRef {
   id: string;
   title: string;
   kind: string;
-  /** The file to edit, relative to the project (e.g. exercises/01-tlb-reach/tlb-reach.ts). */
+  /** The file to edit, relative to the project (e.g. exercises/ch1-tlb-reach/tlb-reach.ts). */
   file: string;
   readme: string;
 }

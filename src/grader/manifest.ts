@@ -40,7 +40,7 @@ export function loadManifest(exercisesDir: string = defaultExercisesDir()): Exer
   return list.map((raw, i) => {
     const e = raw as Partial<ExerciseInfo>;
     const where = `exercises/manifest.json entry ${i + 1}`;
-    if (typeof e.id !== "string" || !/^[a-z0-9][a-z0-9-]*$/.test(e.id)) throw new MfrLabError(`${where}: "id" must be a folder name like "01-tlb-reach"`);
+    if (typeof e.id !== "string" || !/^[a-z0-9][a-z0-9-]*$/.test(e.id)) throw new MfrLabError(`${where}: "id" must be a folder name like "ch1-tlb-reach"`);
     if (seen.has(e.id)) throw new MfrLabError(`${where}: duplicate id ${e.id}`);
     seen.add(e.id);
     if (typeof e.title !== "string" || e.title === "") throw new MfrLabError(`${where}: "title" is missing`);

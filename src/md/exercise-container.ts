@@ -16,7 +16,7 @@ const CLOSE_RE = /^:::+\s*$/;
 /**
  * Block container
  *
- *     ::: exercise 01-tlb-reach Optional title
+ *     ::: exercise ch1-tlb-reach Optional title
  *     What to do, in markdown.
  *     :::
  *

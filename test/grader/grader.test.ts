@@ -144,36 +144,36 @@ describe("grade", () => {
 
   it("a wrong answer gets a domain message with the seed; an exercise that throws or does not parse is reported and grading goes on", { timeout: 60_000 }, async () => {
     const dir = freshCopy();
-    edit(join(dir, "01-tlb-reach", ".meta", "reference.ts"), "return entries * pageSizeBytes(pageSize);", "return entries;");
-    edit(join(dir, "02-nested-walk", ".meta", "reference.ts"), /export function walkLevels\(([^)]*)\): number \{/, 'export function walkLevels($1): number {\n  if (size) throw new RangeError("boom in walkLevels");');
-    edit(join(dir, "03-lru-tlb-set", ".meta", "reference.ts"), "export class LruSet {", 'throw new Error("the module itself throws");\nexport class LruSet {');
-    edit(join(dir, "05-split-budget", ".meta", "reference.ts"), "return -model.predict(fraction).throughputChangePercent;", "return -model.predict(fraction.throughputChangePercent;");
+    edit(join(dir, "ch1-tlb-reach", ".meta", "reference.ts"), "return entries * pageSizeBytes(pageSize);", "return entries;");
+    edit(join(dir, "ch1-nested-walk", ".meta", "reference.ts"), /export function walkLevels\(([^)]*)\): number \{/, 'export function walkLevels($1): number {\n  if (size) throw new RangeError("boom in walkLevels");');
+    edit(join(dir, "ch1-lru-tlb-set", ".meta", "reference.ts"), "export class LruSet {", 'throw new Error("the module itself throws");\nexport class LruSet {');
+    edit(join(dir, "ch1-split-budget", ".meta", "reference.ts"), "return -model.predict(fraction).throughputChangePercent;", "return -model.predict(fraction.throughputChangePercent;");
     const r = await grade({ target: "reference", exercisesDir: dir, seed: 4242 });
     const by = Object.fromEntries(r.exercises.map((e) => [e.id, e]));
-    expect(by["01-tlb-reach"].passed).toBe(false);
-    expect(by["01-tlb-reach"].message).toMatch(/with \d+ entries of (4K|2M|1G) pages, TLB reach should be .* but your tlbReach returned/);
-    expect(by["01-tlb-reach"].message).toContain("replay: npx mfr-lab grade --only 01-tlb-reach --seed 4242");
-    expect(by["02-nested-walk"].passed).toBe(false);
-    expect(by["02-nested-walk"].message).toMatch(/your walkLevels\(.*\) threw RangeError: boom in walkLevels/);
-    expect(by["03-lru-tlb-set"].passed).toBe(false);
-    expect(by["03-lru-tlb-set"].message).toMatch(/exercises\/03-lru-tlb-set\/\.meta\/reference\.ts could not be loaded: the module itself throws/);
-    expect(by["04-iotlb-cliff"].passed, "the grader went on to the next exercise").toBe(true);
-    expect(by["05-split-budget"].passed).toBe(false);
-    expect(by["05-split-budget"].message).toMatch(/could not be loaded: syntax error at line \d+, column \d+: /);
+    expect(by["ch1-tlb-reach"].passed).toBe(false);
+    expect(by["ch1-tlb-reach"].message).toMatch(/with \d+ entries of (4K|2M|1G) pages, TLB reach should be .* but your tlbReach returned/);
+    expect(by["ch1-tlb-reach"].message).toContain("replay: npx mfr-lab grade --only ch1-tlb-reach --seed 4242");
+    expect(by["ch1-nested-walk"].passed).toBe(false);
+    expect(by["ch1-nested-walk"].message).toMatch(/your walkLevels\(.*\) threw RangeError: boom in walkLevels/);
+    expect(by["ch1-lru-tlb-set"].passed).toBe(false);
+    expect(by["ch1-lru-tlb-set"].message).toMatch(/exercises\/ch1-lru-tlb-set\/\.meta\/reference\.ts could not be loaded: the module itself throws/);
+    expect(by["ch1-iotlb-cliff"].passed, "the grader went on to the next exercise").toBe(true);
+    expect(by["ch1-split-budget"].passed).toBe(false);
+    expect(by["ch1-split-budget"].message).toMatch(/could not be loaded: syntax error at line \d+, column \d+: /);
     expect(r.passed).toBe(1);
     expect(r.total).toBe(list.length);
   });
 
   it("an exercise that never returns times out within the limit, and grading goes on", { timeout: 60_000 }, async () => {
     const dir = freshCopy();
-    edit(join(dir, "03-lru-tlb-set", ".meta", "reference.ts"), "const i = this.order.indexOf(tag);", "while (true) { /* forgot to advance */ }\n    const i = this.order.indexOf(tag);");
+    edit(join(dir, "ch1-lru-tlb-set", ".meta", "reference.ts"), "const i = this.order.indexOf(tag);", "while (true) { /* forgot to advance */ }\n    const i = this.order.indexOf(tag);");
     const t0 = Date.now();
-    const r = await grade({ target: "reference", exercisesDir: dir, only: ["03-lru-tlb-set", "02-nested-walk"], timeoutMs: 5000 });
-    const loop = r.exercises.find((e) => e.id === "03-lru-tlb-set")!;
+    const r = await grade({ target: "reference", exercisesDir: dir, only: ["ch1-lru-tlb-set", "ch1-nested-walk"], timeoutMs: 5000 });
+    const loop = r.exercises.find((e) => e.id === "ch1-lru-tlb-set")!;
     expect(loop.passed).toBe(false);
     expect(loop.message).toBe("timed out after 5 s — does your loop terminate?");
     expect(loop.durationMs, "stopped at the limit, not much later").toBeLessThan(8000);
-    expect(r.exercises.find((e) => e.id === "02-nested-walk")!.passed, "the grader went on").toBe(true);
+    expect(r.exercises.find((e) => e.id === "ch1-nested-walk")!.passed, "the grader went on").toBe(true);
     expect(Date.now() - t0).toBeLessThan(20_000);
   });
 });

@@ -85,12 +85,12 @@ describe("lib-value: [[lib:name]] prints a number the library computed", () => {
 
 describe("exercise container: ::: exercise <id> links to the exercise folder", () => {
   it("renders a box with the folder, a link, the inner markdown and the start command", () => {
-    const html = mdWith().render("::: exercise 01-tlb-reach How far does a TLB reach?\nCompute the **reach**.\n:::\n\nafter\n");
-    expect(html).toContain('<div class="exercise-box" data-exercise="01-tlb-reach">');
-    expect(html).toContain('<a href="/exercises#01-tlb-reach">How far does a TLB reach?</a>');
-    expect(html).toContain("<code>exercises/01-tlb-reach/</code>");
+    const html = mdWith().render("::: exercise ch1-tlb-reach How far does a TLB reach?\nCompute the **reach**.\n:::\n\nafter\n");
+    expect(html).toContain('<div class="exercise-box" data-exercise="ch1-tlb-reach">');
+    expect(html).toContain('<a href="/exercises#ch1-tlb-reach">How far does a TLB reach?</a>');
+    expect(html).toContain("<code>exercises/ch1-tlb-reach/</code>");
     expect(html).toContain("<p>Compute the <strong>reach</strong>.</p>");
-    expect(html).toContain("npm run learn -- 01-tlb-reach");
+    expect(html).toContain("npm run learn -- ch1-tlb-reach");
     // The paragraph after the container is outside the box.
     expect(html.indexOf("<p>after</p>")).toBeGreaterThan(html.indexOf("</div>"));
   });
@@ -101,9 +101,9 @@ describe("exercise container: ::: exercise <id> links to the exercise folder", (
     expect(html.indexOf("outside")).toBeGreaterThan(close);
   });
   it("takes the title from the manifest lookup when the container gives none", () => {
-    const md = new MarkdownIt().use(exerciseContainerPlugin, { href: (id: string) => `/x#${id}`, title: (id: string) => (id === "02-nested-walk" ? "2D page walks" : undefined), command: () => "npm run learn" });
-    const html = md.render("::: exercise 02-nested-walk\nbody\n:::\n");
-    expect(html).toContain('<a href="/x#02-nested-walk">2D page walks</a>');
+    const md = new MarkdownIt().use(exerciseContainerPlugin, { href: (id: string) => `/x#${id}`, title: (id: string) => (id === "ch1-nested-walk" ? "2D page walks" : undefined), command: () => "npm run learn" });
+    const html = md.render("::: exercise ch1-nested-walk\nbody\n:::\n");
+    expect(html).toContain('<a href="/x#ch1-nested-walk">2D page walks</a>');
     expect(html).toContain("<code>npm run learn</code>");
   });
   it("does not match other containers or an exercise without an id", () => {

@@ -17,7 +17,7 @@ export function registerGrade(program: Command): void {
     .command("grade")
     .description("grade the exercises (each in its own process, with a time limit) and print the score")
     .option("--reference", "grade the reference solutions instead of your files (course authors, CI)")
-    .option("--only <id>", "grade one exercise, e.g. 01-tlb-reach")
+    .option("--only <id>", "grade one exercise, e.g. ch1-tlb-reach")
     .option("--seed <n>", "seed of the generated test cases (draws a fresh set of problems)", intOption(0, 0xffffffff))
     .option("--timeout <seconds>", "time limit per exercise", numberOption(1, 600), DEFAULT_TIMEOUT_MS / 1000)
     .option("--exercises-dir <dir>", "exercise folder to grade (default: exercises/)")

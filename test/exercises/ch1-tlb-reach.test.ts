@@ -1,4 +1,4 @@
-// Exercise 01: TLB reach and translations after a split, checked against the library's
+// Exercise ch1.1: TLB reach and translations after a split, checked against the library's
 // TlbHierarchy.reachBytes and AddressSpace.split on seeded cases.
 import { describe, it } from "vitest";
 import {
@@ -6,13 +6,13 @@ import {
 } from "../../src/index.js";
 import { Named, bytes, call, fail, forbidLibraryUse, loadExercise, pick, seeded } from "./_harness.js";
 
-const ID = "01-tlb-reach";
-type Mod = typeof import("../../exercises/01-tlb-reach/.meta/reference.js");
+const ID = "ch1-tlb-reach";
+type Mod = typeof import("../../exercises/ch1-tlb-reach/.meta/reference.js");
 /** Library pieces that already compute the answers (the tests use them as the truth). */
 const FINISHED = ["AddressSpace", "TlbHierarchy", "simulateTlb"];
 const ENTRY_COUNTS = [8, 16, 32, 64, 96, 128, 256, 512, 1024, 1536, 2048, 3072, 4096];
 
-describe("01 TLB reach", () => {
+describe("ch1.1 TLB reach", () => {
   it("tlbReach: entries × page size, for seeded TLB sizes", async () => {
     const m = await loadExercise<Mod>(ID);
     forbidLibraryUse(ID, FINISHED);

@@ -1,11 +1,11 @@
-// Exercise 04: the IOTLB cliff, checked with the library's simulateIotlb on seeded IOTLBs:
+// Exercise ch1.4: the IOTLB cliff, checked with the library's simulateIotlb on seeded IOTLBs:
 // the student's working set must keep the hit rate ≥ threshold and one more entry's worth must not.
 import { describe, it } from "vitest";
 import { IOTLB_DEFAULTS, PAGE_SIZES, effectivePageSize, pageSizeBytes, simulateIotlb, type IotlbParams, type PageSize } from "../../src/index.js";
 import { bytes, call, fail, forbidLibraryUse, loadExercise, pick, seeded } from "./_harness.js";
 
-const ID = "04-iotlb-cliff";
-type Mod = typeof import("../../exercises/04-iotlb-cliff/.meta/reference.js");
+const ID = "ch1-iotlb-cliff";
+type Mod = typeof import("../../exercises/ch1-iotlb-cliff/.meta/reference.js");
 const FINISHED = ["findIotlbCliff", "iotlbCliff", "iotlbMissCost"];
 
 function describeIotlb(p: Partial<IotlbParams>): string {
@@ -14,7 +14,7 @@ function describeIotlb(p: Partial<IotlbParams>): string {
   return `a ${q.entries}-entry ${ways < q.entries ? `${ways}-way` : "fully associative"} IOTLB, guest ${q.guestPageSize} over host ${q.pageSize} pages, ${q.pattern} DMAs (seed ${q.seed})`;
 }
 
-describe("04 IOTLB cliff", () => {
+describe("ch1.4 IOTLB cliff", () => {
   it("entryBytes: min(guest stage-1 page, host stage-2 page) for every pair", async () => {
     const m = await loadExercise<Mod>(ID);
     forbidLibraryUse(ID, FINISHED);

@@ -1,14 +1,14 @@
-// Exercise 03: one true-LRU set and a set-associative TLB built from sets, replayed on seeded
+// Exercise ch1.3: one true-LRU set and a set-associative TLB built from sets, replayed on seeded
 // traces against the library's LruTlb (a one-set LruTlb is one LRU set).
 import { describe, it } from "vitest";
 import { LruTlb } from "../../src/index.js";
 import { call, fail, forbidLibraryUse, loadExercise, pick, seeded } from "./_harness.js";
 
-const ID = "03-lru-tlb-set";
-type Mod = typeof import("../../exercises/03-lru-tlb-set/.meta/reference.js");
+const ID = "ch1-lru-tlb-set";
+type Mod = typeof import("../../exercises/ch1-lru-tlb-set/.meta/reference.js");
 const FINISHED = ["LruTlb", "TlbHierarchy", "simulateTlb", "runTrace"];
 
-describe("03 LRU TLB set", () => {
+describe("ch1.3 LRU TLB set", () => {
   it("a set starts empty, fills without evicting until full, then evicts the least recently used", async () => {
     const m = await loadExercise<Mod>(ID);
     forbidLibraryUse(ID, FINISHED);

@@ -1,15 +1,15 @@
-// Exercise 02: walk levels, 2D walk references, effective page size, checked against
+// Exercise ch1.2: walk levels, 2D walk references, effective page size, checked against
 // src/pgtable/walk.ts on every case and on seeded ones.
 import { describe, it } from "vitest";
 import { PAGE_SIZES, effectivePageSize, nestedWalkRefs, walkLevels, walkRefs2D, type PageSize } from "../../src/index.js";
 import { call, fail, forbidLibraryUse, loadExercise, pick, seeded } from "./_harness.js";
 
-const ID = "02-nested-walk";
-type Mod = typeof import("../../exercises/02-nested-walk/.meta/reference.js");
+const ID = "ch1-nested-walk";
+type Mod = typeof import("../../exercises/ch1-nested-walk/.meta/reference.js");
 const FINISHED = ["walkLevels", "walkRefs1D", "walkRefs2D", "walkRefs2DWithPwc", "effectivePageSize", "nestedWalkRefs"];
 const LEVELS: (4 | 5)[] = [4, 5];
 
-describe("02 nested walk", () => {
+describe("ch1.2 nested walk", () => {
   it("walkLevels: where the leaf of each page size sits, 4- and 5-level paging", async () => {
     const m = await loadExercise<Mod>(ID);
     forbidLibraryUse(ID, FINISHED);

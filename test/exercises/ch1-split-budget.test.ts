@@ -1,4 +1,4 @@
-// Exercise 05: split budgets from the MemCycle model (src/thp/memcycle.ts). OSTEP style: the
+// Exercise ch1.5: split budgets from the MemCycle model (src/thp/memcycle.ts). OSTEP style: the
 // seed draws a machine (vCPUs, guest size, STLB, DRAM latency) and a budget; the same model
 // that poses the question checks the answer.
 import { describe, it } from "vitest";
@@ -6,9 +6,9 @@ import { GiB, formatSize, memcycleModel, pageSizeBytes, type MemCycleModel, type
 import { Named, call, fail, loadExercise, pick, seeded } from "./_harness.js";
 import type { Rng } from "../../src/index.js";
 
-const ID = "05-split-budget";
+const ID = "ch1-split-budget";
 const MODEL = new Named("model");
-type Mod = typeof import("../../exercises/05-split-budget/.meta/reference.js");
+type Mod = typeof import("../../exercises/ch1-split-budget/.meta/reference.js");
 
 function drawMachine(rng: Rng): { model: MemCycleModel; what: string } {
   const o: Partial<MemCycleParams> = {
@@ -23,7 +23,7 @@ function drawMachine(rng: Rng): { model: MemCycleModel; what: string } {
 const drop = (model: MemCycleModel, f: number): number => -model.predict(Math.min(1, Math.max(0, f))).throughputChangePercent;
 const pct = (x: number, d = 2): string => `${x.toFixed(d)}%`;
 
-describe("05 split budget", () => {
+describe("ch1.5 split budget", () => {
   it("dropPercent: the RFC's two points with the default model, and seeded machines", async () => {
     const m = await loadExercise<Mod>(ID);
     const model = memcycleModel();

@@ -1,0 +1,331 @@
+import type { MfResult } from "./result.js";
+import { MfrLabError } from "../core/errors.js";
+import {
+  EBUSY, EHWPOISON, EIO, ENXIO, MF_ACTION_REQUIRED, MF_COUNT_INCREASED, MF_MUST_KILL, MF_SW_SIMULATED,
+  type MfMsg, } from "./constants.js";
+import { collectProcs, killAccessingProcess, killProcs, killProcsNow } from "./kill.js";
+import type { Machine, MemoryFailureResult } from "./machine.js";
+import {
+  folioNrPages, folioTest, PG_dirty, PG_has_hwpoisoned, PG_hugetlb, PG_hugetlb_freed, PG_hugetlb_raw_hwp_unreliable,
+  PG_hwpoison, PG_lru, PG_mlocked, PG_swapcache, PG_unevictable, type Folio,
+} from "./mm/folio.js";
+import { clearEntry, setEntry } from "./mm/pagetable.js";
+import { splitFolio } from "./split.js";
+
+/**
+ * action_result(): logs, counts (per-node stats and num_poisoned_pages) and returns 0 for
+ * RECOVERED/DELAYED, -EBUSY otherwise. MF_MSG_ALREADY_POISONED is not counted (Kyle Meyer's
+ * 2025 patch; the mainline copy read still counted it).
+ */
+export function actionResult(m: Machine, pfn: number, flags: number, type: MfMsg, result: MfResult): MemoryFailureResult {
+  if (type !== "MF_MSG_ALREADY_POISONED") {
+    m.numPoisonedPages++;
+    m.stats.total++;
+    if (result === "MF_IGNORED") m.stats.ignored++;
+    else if (result === "MF_FAILED") m.stats.failed++;
+    else if (result === "MF_DELAYED") m.stats.delayed++;
+    else m.stats.recovered++;
+  }
+  const ret = result === "MF_RECOVERED" || result === "MF_DELAYED" ? 0 : -EBUSY;
+  m.log.push({ kind: "memory_failure", pfn, flags, type, result, ret });
+  return { ret, type, result };
+}
+
+/**
+ * memory_failure(pfn, flags) (mm/memory-failure.c): the order of checks follows the mainline
+ * function: hw_memory_failure latch, try_memory_failure_hugetlb(), TestSetPageHWPoison(),
+ * get_hwpoison_page() (free buddy page → take_page_off_buddy()), THP split
+ * (try_to_split_thp_page(), kill_procs_now() on failure), hwpoison_user_mappings(), then
+ * identify_page_state() over error_states[].
+ */
+export function memoryFailure(m: Machine, pfn: number, flags: number, current: number): MemoryFailureResult {
+  if (!m.opts.memoryFailureRecovery) {
+    m.panicked = true;
+    m.log.push({ kind: "policy", what: `panic: Memory failure on page ${pfn.toString(16)} (vm.memory_failure_recovery = 0)`, pfn });
+    throw new MfrLabError(`Kernel panic: memory failure on page ${pfn.toString(16)}`, "vm.memory_failure_recovery is 0");
+  }
+  if (!(flags & MF_SW_SIMULATED)) m.hwMemoryFailure = true;
+  const mem = m.mem;
+  if (!Number.isInteger(pfn) || pfn < 0 || pfn >= mem.nrFrames) {
+    // pfn_to_online_page() fails: "memory outside kernel control".
+    m.log.push({ kind: "policy", what: `memory outside kernel control: pfn ${pfn}` });
+    return { ret: -ENXIO };
+  }
+  mem.markBad(pfn);
+
+  const hres = tryMemoryFailureHugetlb(m, pfn, flags, current);
+  if (hres) return hres;
+
+  // TestSetPageHWPoison()
+  if (mem.hwpoison.has(pfn)) {
+    let ret = -EHWPOISON;
+    if (flags & MF_ACTION_REQUIRED) ret = killAccessingProcess(m, current, pfn, flags);
+    if (flags & MF_COUNT_INCREASED) {
+      const f = mem.pageFolio(pfn);
+      if (f) mem.putFolio(f, 1, "put_page of the injector's reference");
+    }
+    actionResult(m, pfn, flags, "MF_MSG_ALREADY_POISONED", "MF_FAILED");
+    return { ret, type: "MF_MSG_ALREADY_POISONED", result: "MF_FAILED" };
+  }
+  mem.hwpoison.add(pfn);
+
+  if (!(flags & MF_COUNT_INCREASED)) {
+    const got = getHwpoisonPage(m, pfn);
+    if (got === 0) {
+      if (mem.buddy.isFree(pfn)) {
+        const ok = mem.takePageOffBuddy(pfn, "memory_failure");
+        return actionResult(m, pfn, flags, "MF_MSG_BUDDY", ok ? "MF_RECOVERED" : "MF_FAILED");
+      }
+      return actionResult(m, pfn, flags, "MF_MSG_KERNEL_HIGH_ORDER", "MF_IGNORED");
+    }
+    if (got < 0) return actionResult(m, pfn, flags, "MF_MSG_GET_HWPOISON", "MF_IGNORED");
+  }
+
+  let folio = mem.pageFolio(pfn) as Folio;
+  folio.mfRefs++;
+  if (folio.order > 0) {
+    folio.flags |= PG_has_hwpoisoned;
+    if (!splitFolio(m, folio, pfn)) {
+      killProcsNow(m, folio, pfn, flags, current);
+      folio.mfRefs--;
+      mem.putFolio(folio, 1, "put_page after failed split");
+      actionResult(m, pfn, flags, "MF_MSG_UNSPLIT_THP", "MF_FAILED");
+      return { ret: -EHWPOISON, type: "MF_MSG_UNSPLIT_THP", result: "MF_FAILED" };
+    }
+    folio = mem.pageFolio(pfn) as Folio;
+  }
+
+  const pageFlags = folio.flags;
+  if (folioTest(folio, PG_lru)) {
+    if (!hwpoisonUserMappings(m, folio, pfn, flags, current)) {
+      return actionResult(m, pfn, flags, "MF_MSG_UNMAP_FAILED", "MF_FAILED");
+    }
+  }
+  return identifyPageState(m, pfn, folio, pageFlags, flags);
+}
+
+/**
+ * get_hwpoison_page() → get_any_page(): 1 with a reference taken for a handlable (LRU) page,
+ * 0 for a free buddy page (or a page with refcount 0), -EIO for pages MF cannot handle
+ * (reserved, slab…; HWPoisonHandlable() is false, retried GET_PAGE_MAX_RETRY_NUM times).
+ */
+function getHwpoisonPage(m: Machine, pfn: number): number {
+  const mem = m.mem;
+  if (mem.isReserved(pfn)) return -EIO;
+  const f = mem.pageFolio(pfn);
+  if (!f) return 0;
+  if (!folioTest(f, PG_lru)) return f.ref === 0 ? 0 : -EIO;
+  mem.getFolio(f);
+  return 1;
+}
+
+/**
+ * hwpoison_user_mappings(): collect the tasks to signal, unmap every mapping with
+ * TTU_HWPOISON (a hwpoison entry replaces the PTE), then kill_procs() if the folio was dirty,
+ * MF_MUST_KILL was given, or unmapping failed. With AS_MF_KEEP_UE_MAPPED on a hugetlb
+ * mapping the unmap is skipped (RFC v3 patch 1/3) and the tasks are still signalled.
+ */
+function hwpoisonUserMappings(m: Machine, f: Folio, p: number, flags: number, current: number): boolean {
+  if (!(folioTest(f, PG_lru) || folioTest(f, PG_hugetlb))) return true;
+  if (f.mapcount === 0) return true;
+  const tokill = collectProcs(m, f, p, (flags & MF_ACTION_REQUIRED) !== 0, current);
+  const keep = folioTest(f, PG_hugetlb) && f.mapping !== null && f.mapping.keepUeMapped();
+  for (const r of m.rmap(f)) {
+    if (keep) {
+      m.log.push({ kind: "unmap", pid: r.task.pid, addr: r.base, pfn: p, result: "kept-mapped" });
+    } else if (m.opts.unmapFails) {
+      m.log.push({ kind: "unmap", pid: r.task.pid, addr: r.base, pfn: p, result: "failed" });
+    } else {
+      clearEntry(r.task, r.base, r.size);
+      setEntry(r.task, r.base, r.size, { pfn: p, size: r.size, hwpoison: true });
+      f.mapcount--;
+      m.mem.putFolio(f, 1, "try_to_unmap");
+      m.log.push({ kind: "unmap", pid: r.task.pid, addr: r.base, pfn: p, result: "hwpoison-entry" });
+    }
+  }
+  const unmapSuccess = f.mapcount === 0;
+  const forcekill = folioTest(f, PG_dirty) || (flags & MF_MUST_KILL) !== 0 || !unmapSuccess;
+  killProcs(m, tokill, forcekill, !unmapSuccess && !keep, flags, current, "hardware memory corruption");
+  return unmapSuccess || keep;
+}
+
+type Handler = (m: Machine, p: number, f: Folio) => MfResult;
+
+interface PageState {
+  mask: number;
+  res: number;
+  type: MfMsg;
+  action: Handler;
+}
+
+const PG_head = 1 << 30;
+const PG_reserved = 1 << 29;
+
+/** error_states[]: matched in order against the page flags (mm/memory-failure.c). */
+const ERROR_STATES: readonly PageState[] = [
+  { mask: PG_reserved, res: PG_reserved, type: "MF_MSG_KERNEL", action: () => "MF_IGNORED" },
+  { mask: PG_head, res: PG_head, type: "MF_MSG_HUGE", action: meHugePage },
+  { mask: PG_swapcache | PG_dirty, res: PG_swapcache | PG_dirty, type: "MF_MSG_DIRTY_SWAPCACHE", action: meSwapcacheDirty },
+  { mask: PG_swapcache | PG_dirty, res: PG_swapcache, type: "MF_MSG_CLEAN_SWAPCACHE", action: mePagecacheClean },
+  { mask: PG_mlocked | PG_dirty, res: PG_mlocked | PG_dirty, type: "MF_MSG_DIRTY_MLOCKED_LRU", action: mePagecacheDirty },
+  { mask: PG_mlocked | PG_dirty, res: PG_mlocked, type: "MF_MSG_CLEAN_MLOCKED_LRU", action: mePagecacheClean },
+  { mask: PG_unevictable | PG_dirty, res: PG_unevictable | PG_dirty, type: "MF_MSG_DIRTY_UNEVICTABLE_LRU", action: mePagecacheDirty },
+  { mask: PG_unevictable | PG_dirty, res: PG_unevictable, type: "MF_MSG_CLEAN_UNEVICTABLE_LRU", action: mePagecacheClean },
+  { mask: PG_lru | PG_dirty, res: PG_lru | PG_dirty, type: "MF_MSG_DIRTY_LRU", action: mePagecacheDirty },
+  { mask: PG_lru | PG_dirty, res: PG_lru, type: "MF_MSG_CLEAN_LRU", action: mePagecacheClean },
+  { mask: 0, res: 0, type: "MF_MSG_UNKNOWN", action: () => "MF_IGNORED" },
+];
+
+function pageFlagsOf(m: Machine, p: number, f: Folio, folioFlags: number): number {
+  let fl = folioFlags;
+  if (folioTest(f, PG_hugetlb)) fl |= PG_head;
+  if (m.mem.isReserved(p)) fl |= PG_reserved;
+  return fl;
+}
+
+/** identify_page_state(): first with the current flags, then with the flags saved before unmapping. */
+function identifyPageState(m: Machine, pfn: number, f: Folio, savedFlags: number, flags: number): MemoryFailureResult {
+  const cur = pageFlagsOf(m, pfn, f, f.flags);
+  let ps = ERROR_STATES.find((s) => (cur & s.mask) === s.res) as PageState;
+  if (ps.mask === 0) {
+    const saved = pageFlagsOf(m, pfn, f, savedFlags | (f.flags & PG_dirty));
+    ps = ERROR_STATES.find((s) => (saved & s.mask) === s.res) as PageState;
+  }
+  return actionResult(m, pfn, flags, ps.type, ps.action(m, pfn, f));
+}
+
+/**
+ * has_extra_refcount(): page_count - 1 (MF's own reference), minus folio_nr_pages when the
+ * page legitimately stays in a cache. Anything left (a FOLL_LONGTERM pin) means MF_FAILED.
+ */
+function hasExtraRefcount(m: Machine, f: Folio, extraPins: boolean): boolean {
+  if (!m.mem.folios.has(f.pfn)) return false;
+  let count = f.ref - 1;
+  if (extraPins) count -= folioNrPages(f);
+  if (count > 0) m.log.push({ kind: "policy", what: `pfn ${f.pfn}: still referenced by ${count} users`, pfn: f.pfn });
+  return count > 0;
+}
+
+/**
+ * me_pagecache_clean(): anon → MF_RECOVERED (only MF's reference should be left); shmem
+ * keeps the page in the page cache (shmem_error_remove_folio), so one cache reference is
+ * expected, and a further reference (a pin) gives MF_FAILED.
+ */
+function mePagecacheClean(m: Machine, p: number, f: Folio): MfResult {
+  f.flags &= ~PG_lru; // delete_from_lru_cache()
+  if (f.anon) return "MF_RECOVERED";
+  if (!f.mapping) return "MF_FAILED";
+  let ret: MfResult = "MF_RECOVERED"; // truncate_error_folio(): shmem keeps the folio
+  if (hasExtraRefcount(m, f, f.mapping.fs === "shmem")) ret = "MF_FAILED";
+  return ret;
+}
+
+/** me_pagecache_dirty(): mapping_set_error(-EIO), then as clean. */
+function mePagecacheDirty(m: Machine, p: number, f: Folio): MfResult {
+  if (f.mapping) f.mapping.flags |= 1; // AS_EIO: the next fsync()/write() reports -EIO
+  return mePagecacheClean(m, p, f);
+}
+
+/** me_swapcache_dirty(): kept in swap cache, dirty bit cleared → MF_DELAYED (no swap is modelled). */
+function meSwapcacheDirty(m: Machine, p: number, f: Folio): MfResult {
+  f.flags &= ~(PG_dirty | PG_lru);
+  return hasExtraRefcount(m, f, true) ? "MF_FAILED" : "MF_DELAYED";
+}
+
+/**
+ * me_huge_page(): a file-backed hugetlb folio stays in the page cache (hugetlbfs'
+ * error_remove_folio keeps it, extra_pins); an anonymous one is freed and dissolved with
+ * __page_handle_poison() so its healthy 4K pages go back to the buddy allocator. With
+ * AS_MF_KEEP_UE_MAPPED, MF keeps its reference for filemap_offline_hwpoison_folio() later.
+ */
+function meHugePage(m: Machine, p: number, f: Folio): MfResult {
+  const mapping = f.mapping;
+  let res: MfResult;
+  let extraPins = false;
+  if (mapping) {
+    res = "MF_RECOVERED";
+    extraPins = true;
+  } else {
+    f.mfRefs--;
+    m.mem.putFolio(f, 1, "me_huge_page folio_put");
+    res = pageHandlePoison(m, p, "me_huge_page") ? "MF_RECOVERED" : "MF_FAILED";
+  }
+  if (mapping && mapping.keepUeMapped()) return res;
+  if (hasExtraRefcount(m, f, extraPins)) res = "MF_FAILED";
+  return res;
+}
+
+/** __page_handle_poison(): dissolve a free hugetlb folio (if it is one), then take the raw page off buddy. */
+export function pageHandlePoison(m: Machine, p: number, by: string): boolean {
+  const f = m.mem.pageFolio(p);
+  if (f && folioTest(f, PG_hugetlb)) {
+    if (m.mem.dissolveFreeHugetlbFolio(f) !== 0) return false;
+  } else if (f) return false;
+  return m.mem.takePageOffBuddy(p, by);
+}
+
+/**
+ * folio_set_hugetlb_hwpoison(): sets the folio's HWPoison and records the raw page in the
+ * raw_hwp list. -EHWPOISON if the folio was already poisoned, except that with
+ * AS_MF_KEEP_UE_MAPPED a new raw page counts as a new error (RFC v3). If the GFP_ATOMIC
+ * allocation fails the folio becomes hugetlb_raw_hwp_unreliable.
+ */
+function folioSetHugetlbHwpoison(m: Machine, f: Folio, p: number): number {
+  const had = folioTest(f, PG_hwpoison);
+  f.flags |= PG_hwpoison;
+  if (folioTest(f, PG_hugetlb_raw_hwp_unreliable)) return -EHWPOISON;
+  if (!f.rawHwp) f.rawHwp = new Set();
+  if (f.rawHwp.has(p)) return -EHWPOISON;
+  if (m.opts.rawHwpAllocFails) {
+    f.flags |= PG_hugetlb_raw_hwp_unreliable;
+    m.numPoisonedPages -= f.rawHwp.size;
+    f.rawHwp.clear();
+    return had ? -EHWPOISON : 0;
+  }
+  f.rawHwp.add(p);
+  if (f.mapping && f.mapping.keepUeMapped()) return 0;
+  if (had) m.numPoisonedPages++;
+  return had ? -EHWPOISON : 0;
+}
+
+/**
+ * try_memory_failure_hugetlb() with __get_huge_page_for_hwpoison(): null when the page is
+ * not hugetlb (fall back to normal handling). A free hugetlb folio is dissolved at once
+ * (MF_MSG_FREE_HUGE); an in-use one has its mappings handled and goes to me_huge_page().
+ */
+function tryMemoryFailureHugetlb(m: Machine, pfn: number, flags: number, current: number): MemoryFailureResult | null {
+  const f = m.mem.pageFolio(pfn);
+  if (!f || !folioTest(f, PG_hugetlb)) return null;
+  let res: number;
+  let countIncreased = false;
+  if (flags & MF_COUNT_INCREASED) {
+    res = 1;
+    countIncreased = true;
+  } else if (folioTest(f, PG_hugetlb_freed)) {
+    res = 0;
+  } else {
+    m.mem.getFolio(f);
+    res = 1;
+    countIncreased = true;
+  }
+  if (folioSetHugetlbHwpoison(m, f, pfn) !== 0) {
+    if (countIncreased) m.mem.putFolio(f, 1, "already poisoned hugetlb");
+    if (flags & MF_ACTION_REQUIRED) {
+      const ret = killAccessingProcess(m, current, pfn, flags);
+      actionResult(m, pfn, flags, "MF_MSG_ALREADY_POISONED", "MF_FAILED");
+      return { ret, type: "MF_MSG_ALREADY_POISONED", result: "MF_FAILED" };
+    }
+    m.log.push({ kind: "policy", what: `pfn ${pfn}: already hardware poisoned (hugetlb)`, pfn });
+    return { ret: -EHWPOISON };
+  }
+  if (res === 0) {
+    const ok = pageHandlePoison(m, pfn, "memory_failure (free hugetlb)");
+    return actionResult(m, pfn, flags, "MF_MSG_FREE_HUGE", ok ? "MF_RECOVERED" : "MF_FAILED");
+  }
+  f.mfRefs++;
+  const saved = f.flags;
+  if (!hwpoisonUserMappings(m, f, pfn, flags, current)) {
+    return actionResult(m, pfn, flags, "MF_MSG_UNMAP_FAILED", "MF_FAILED");
+  }
+  return identifyPageState(m, pfn, f, saved, flags);
+}

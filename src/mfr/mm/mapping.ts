@@ -1,0 +1,45 @@
+import { basePagesPer, type PageSize } from "../../core/units.js";
+import { AS_MF_KEEP_UE_MAPPED } from "../constants.js";
+import type { Folio } from "./folio.js";
+
+/**
+ * A file's page cache (struct address_space) for the in-memory filesystems the model has:
+ * shmem (memfd without MFD_HUGETLB, optionally with THP) and hugetlbfs (MFD_HUGETLB 2M/1G).
+ * Folios are keyed by their first page offset (4K units).
+ */
+export class MmAddressSpace {
+  /** Bit set of mapping flags; only AS_MF_KEEP_UE_MAPPED is modelled. */
+  flags = 0;
+  readonly pages = new Map<number, Folio>();
+  /** Open file descriptors plus VMAs that keep the inode alive. */
+  refs = 0;
+  /** Set when the inode was evicted (last reference dropped). */
+  evicted = false;
+
+  constructor(
+    readonly id: number,
+    readonly fs: "shmem" | "hugetlbfs",
+    /** Folio size of the file: hugetlbfs page size, or "2M" for shmem with THP, else "4K". */
+    readonly folioSize: PageSize,
+    public size: number,
+  ) {}
+
+  /** mapping_mf_keep_ue_mapped(). */
+  keepUeMapped(): boolean {
+    return (this.flags & (1 << AS_MF_KEEP_UE_MAPPED)) !== 0;
+  }
+
+  /** mapping_set_mf_keep_ue_mapped(). */
+  setKeepUeMapped(): void {
+    this.flags |= 1 << AS_MF_KEEP_UE_MAPPED;
+  }
+
+  /** filemap lookup: the folio covering page offset `index`, if cached. */
+  folioAt(index: number): Folio | undefined {
+    const n = basePagesPer(this.folioSize);
+    const f = this.pages.get(index - (index % n));
+    if (f && f.index + 2 ** f.order > index) return f;
+    // A shmem THP split after poison leaves order-0 folios at every index.
+    return n > 1 ? this.pages.get(index) : undefined;
+  }
+}

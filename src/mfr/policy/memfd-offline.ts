@@ -1,0 +1,82 @@
+import type { Machine } from "../machine.js";
+import { folioNrPages, folioTest, PG_hugetlb, PG_hwpoison, type Folio } from "../mm/folio.js";
+import type { MmAddressSpace } from "../mm/mapping.js";
+import { entriesIn } from "../mm/pagetable.js";
+
+/**
+ * Removes the folios of [startIdx, endIdx) (4K page offsets) from a memfd: truncate, hole
+ * punch, or release of the inode (hugetlbfs remove_inode_hugepages(), shmem truncation).
+ * Mappings of the range are zapped first (unmap_mapping_range). For a memfd with
+ * AS_MF_KEEP_UE_MAPPED the poisoned folios are then offlined by MFR:
+ * - v1: populate_memfd_hwp_folios() collects them before removal and
+ *   offline_memfd_hwp_folios() offlines them after the filesystem removed every folio;
+ * - v2: filemap_offline_hwpoison_folio() right after each folio's removal
+ *   (remove_inode_single_folio());
+ * - v1-buggy: v1, but a raw page is taken off the buddy allocator only if it is a buddy head
+ *   (PageBuddy), the bug William Roche reported on 19 Sep 2025.
+ */
+export function removeMappingRange(m: Machine, as: MmAddressSpace, startIdx: number, endIdx: number, reason: string): void {
+  // unmap_mapping_range()/hugetlb_vmdelete_list(): zap user mappings of the range.
+  for (const t of m.tasks.values()) {
+    if (!t.alive) continue;
+    for (const v of t.vmas) {
+      if (v.file !== as) continue;
+      const a0 = Math.max(v.start, v.start + (startIdx - v.pgoff) * 4096);
+      const a1 = Math.min(v.end, v.start + (endIdx - v.pgoff) * 4096);
+      if (a1 <= a0) continue;
+      for (const e of entriesIn(t, a0, a1)) m.zapEntry(t, e.base, e.size);
+    }
+  }
+  const victims: Folio[] = [];
+  for (const f of as.pages.values()) if (f.index >= startIdx && f.index + folioNrPages(f) <= endIdx) victims.push(f);
+  victims.sort((a, b) => a.index - b.index);
+  const keep = as.keepUeMapped();
+  const variant = m.opts.policyVariant;
+  const batch = keep && variant !== "v2" ? victims.filter((f) => folioTest(f, PG_hwpoison)) : [];
+  if (batch.length > 0) m.log.push({ kind: "policy", what: `populate_memfd_hwp_folios: ${batch.length} HWPoison folio(s) before ${reason}` });
+  for (const f of victims) {
+    as.pages.delete(f.index);
+    f.mapping = null;
+    m.mem.putFolio(f, folioNrPages(f), `${reason}: page cache removal`);
+    if (keep && variant === "v2" && folioTest(f, PG_hwpoison)) filemapOfflineHwpoisonFolio(m, as, f);
+  }
+  if (batch.length > 0) {
+    m.log.push({ kind: "policy", what: `offline_memfd_hwp_folios: ${batch.length} folio(s) after ${reason}` });
+    for (const f of batch) filemapOfflineHwpoisonFolio(m, as, f);
+  }
+}
+
+/**
+ * filemap_offline_hwpoison_folio() → filemap_offline_hwpoison_folio_hugetlb() (RFC series):
+ * drop MF's reference per raw poisoned page, dissolve the now free folio into 4K pages
+ * (healthy ones go back to the buddy allocator), and keep each raw poisoned page off it.
+ */
+export function filemapOfflineHwpoisonFolio(m: Machine, as: MmAddressSpace, f: Folio): void {
+  if (!as.keepUeMapped() || !folioTest(f, PG_hugetlb)) return;
+  const mem = m.mem;
+  const raws = f.rawHwp ? [...f.rawHwp] : [];
+  m.log.push({ kind: "policy", what: `filemap_offline_hwpoison_folio: ${raws.length} raw page(s)`, pfn: f.pfn });
+  // llist_del_all(raw_hwp_list_head(folio)), then one folio_put per raw entry.
+  f.rawHwp = null;
+  for (let i = 0; i < raws.length; i++) {
+    if (f.mfRefs > 0) f.mfRefs--;
+    mem.putFolio(f, 1, "filemap_offline_hwpoison_folio");
+  }
+  const ret = mem.dissolveFreeHugetlbFolio(f);
+  if (ret !== 0) {
+    // The raw list is gone; the folio stays HWPoison as a whole and, once free, is never dequeued again.
+    for (let i = 0; i < raws.length; i++) m.stats.failed++;
+    m.log.push({ kind: "policy", what: `failed to dissolve hugetlb folio: ${ret}`, pfn: f.pfn });
+    return;
+  }
+  for (const raw of raws) {
+    const buggy = m.opts.policyVariant === "v1-buggy";
+    if (buggy && !mem.buddy.isBuddyHead(raw)) {
+      // `if (PageBuddy(page) && !take_page_off_buddy(page))`: a page inside a merged block is not PageBuddy.
+      m.log.push({ kind: "offline", pfn: raw, how: "left-in-buddy", by: "filemap_offline_hwpoison_folio_hugetlb (v1)" });
+    } else {
+      mem.takePageOffBuddy(raw, "filemap_offline_hwpoison_folio_hugetlb");
+    }
+    mem.hwpoison.add(raw);
+  }
+}
