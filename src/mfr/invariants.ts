@@ -1,7 +1,7 @@
 import type { PageSize } from "../core/units.js";
 import type { InvariantName } from "./events.js";
 import type { Machine, MfStats } from "./machine.js";
-import { allEntries } from "./machine.js";
+import { allEntries } from "./mm/util.js";
 import { folioNrPages, folioTest, PG_hugetlb, PG_hugetlb_freed, PG_hwpoison } from "./mm/folio.js";
 
 /** Violations already reported, so a broken state is logged once, not after every later step. */

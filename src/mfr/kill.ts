@@ -1,7 +1,7 @@
 import { PAGE_SHIFT } from "../core/units.js";
 import { EFAULT, EHWPOISON, MF_ACTION_REQUIRED } from "./constants.js";
 import type { Machine } from "./machine.js";
-import { vmaAddress } from "./machine.js";
+import { vmaAddress } from "./mm/util.js";
 import { folioShift, folioTest, PG_hugetlb, type Folio } from "./mm/folio.js";
 import { walk, entries } from "./mm/pagetable.js";
 import type { Task } from "./mm/process.js";

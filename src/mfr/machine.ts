@@ -3,12 +3,12 @@ import { MfrLabError, ParameterError, checkInt } from "../core/errors.js";
 import { PAGE_SHIFT, PAGE_SIZE_SHIFT, parseSize, type PageSize } from "../core/units.js";
 import {
   EBUSY, EHWPOISON, EINVAL, MFD_HUGETLB, MFD_MF_KEEP_UE_MAPPED, MF_ACTION_REQUIRED, MF_COUNT_INCREASED, MF_SW_SIMULATED,
-  ORDER_1G, ORDER_2M, type MceKillPolicy, type MfMsg, type SigbusCode,
+  ORDER_2M, type MceKillPolicy, type MfMsg, type SigbusCode,
 } from "./constants.js";
 import { EventLog, type MfrEvent } from "./events.js";
 import { folioNrPages, folioTest, PG_anon, PG_dirty, PG_hugetlb, PG_hwpoison, PG_lru, type Folio } from "./mm/folio.js";
 import { MmAddressSpace } from "./mm/mapping.js";
-import { alignDown, clearEntry, entries, entriesIn, getEntry, setEntry, unitOf, walk } from "./mm/pagetable.js";
+import { alignDown, clearEntry, entriesIn, getEntry, setEntry, unitOf, walk } from "./mm/pagetable.js";
 import { PhysMem } from "./mm/physmem.js";
 import { Task, type Vma } from "./mm/process.js";
 import { memoryFailure } from "./memory-failure.js";
@@ -16,6 +16,10 @@ import { unpoisonMemory } from "./unpoison.js";
 import { softOfflinePage } from "./soft-offline.js";
 import { removeMappingRange } from "./policy/memfd-offline.js";
 import { checkInvariants, summarize, type MachineSummary } from "./invariants.js";
+import { folioPageSize, vmaAddress } from "./mm/util.js";
+// Re-exported: these used to live here; modules inside src/mfr import them from ./mm/util.js
+// (no value import may point back at machine.ts: tslab cannot load import cycles).
+export { folioPageSize, vmaAddress, allEntries } from "./mm/util.js";
 
 /** Which release path of the memfd policy runs (brief §2.2–2.4). */
 export type PolicyVariant = "v1" | "v1-buggy" | "v2";
@@ -641,27 +645,8 @@ export class Machine {
   }
 }
 
-/** Page size of a folio's mapping unit. */
-export function folioPageSize(f: Folio): PageSize {
-  return f.order >= ORDER_1G ? "1G" : f.order >= ORDER_2M ? "2M" : "4K";
-}
-
-/** vma_address(): the user address of page offset `index` in a file VMA, or -1 outside it. */
-export function vmaAddress(v: Vma, index: number): number {
-  const a = v.start + (index - v.pgoff) * 4096;
-  return a >= v.start && a < v.end ? a : -1;
-}
-
 function maxIndex(as: MmAddressSpace): number {
   let m = 0;
   for (const f of as.pages.values()) m = Math.max(m, f.index + folioNrPages(f));
   return m;
-}
-
-/** All entries of all tasks, for the invariant checker. */
-export function* allEntries(m: Machine): IterableIterator<{ task: Task; pte: { pfn: number; hwpoison: boolean }; size: PageSize; base: number }> {
-  for (const task of m.tasks.values()) {
-    if (!task.alive) continue;
-    for (const e of entries(task)) yield { task, pte: e.pte, size: e.size, base: e.base };
-  }
 }

@@ -1,6 +1,6 @@
 import { EBUSY, EIO, ENXIO, EOPNOTSUPP } from "./constants.js";
 import type { Machine } from "./machine.js";
-import { folioPageSize } from "./machine.js";
+import { folioPageSize } from "./mm/util.js";
 import { pageHandlePoison } from "./memory-failure.js";
 import { folioNrPages, folioTest, PG_hugetlb, PG_hugetlb_freed, PG_hwpoison, PG_lru, type Folio } from "./mm/folio.js";
 import { getEntry, setEntry } from "./mm/pagetable.js";
