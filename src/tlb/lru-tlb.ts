@@ -7,21 +7,25 @@ export interface TlbGeometry {
 }
 
 export const EMPTY_TAG = -1;
+/** LRU stamps are Int32 (fast in V8); before they overflow, every stamp is shifted down. */
+const STAMP_LIMIT = 0x7fffffff;
+const STAMP_SHIFT = 0x40000000;
 
 /**
  * A set-associative TLB with true LRU replacement, on typed arrays: no allocation per access.
  *
  * A translation for page number `pn` of a page-size class `code` goes to set `pn % sets`
  * (hardware indexes with the low bits of the page number at that size) and is tagged with
- * `pn * 4 + code`, so one structure can hold several page sizes (a unified STLB).
+ * `pn * 4 + code`, so one structure can hold several page sizes (a unified STLB). Page numbers
+ * stay below 2^29 (MAX_ADDRESS_SPACE), so the tag fits an Int32Array.
  * The C reference in test/c/tlbsim.c implements exactly this, for cross-checking.
  */
 export class LruTlb {
   readonly entries: number;
   readonly ways: number;
   readonly sets: number;
-  private readonly tags: Float64Array;
-  private readonly stamps: Float64Array;
+  private readonly tags: Int32Array;
+  private readonly stamps: Int32Array;
   private clock = 0;
   hits = 0;
   misses = 0;
@@ -35,8 +39,8 @@ export class LruTlb {
     this.entries = geometry.entries;
     this.ways = geometry.ways;
     this.sets = geometry.entries / geometry.ways;
-    this.tags = new Float64Array(this.entries).fill(EMPTY_TAG);
-    this.stamps = new Float64Array(this.entries);
+    this.tags = new Int32Array(this.entries).fill(EMPTY_TAG);
+    this.stamps = new Int32Array(this.entries);
   }
 
   /**
@@ -49,6 +53,7 @@ export class LruTlb {
     const tags = this.tags;
     const stamps = this.stamps;
     const stamp = ++this.clock;
+    if (stamp === STAMP_LIMIT) return this.renormalize(pn, code);
     let victim = base;
     let oldest = stamps[base];
     for (let i = base, end = base + this.ways; i < end; i++) {
@@ -66,6 +71,13 @@ export class LruTlb {
     stamps[victim] = stamp;
     this.misses++;
     return false;
+  }
+
+  /** Shifts all stamps down by 2^30 (ancient ones clamp to 0), then retries the access. The C reference does the same. */
+  private renormalize(pn: number, code: number): boolean {
+    for (let i = 0; i < this.entries; i++) this.stamps[i] = Math.max(0, this.stamps[i] - STAMP_SHIFT);
+    this.clock = STAMP_LIMIT - 1 - STAMP_SHIFT;
+    return this.access(pn, code);
   }
 
   /** True if the translation is present; changes neither LRU order nor counters. */

@@ -20,10 +20,15 @@
 
 typedef struct {
   uint32_t entries, ways, sets;
-  double *tags;     /* pn * 4 + code, -1 when empty (as in TS: exact in a double) */
-  uint64_t *stamps; /* LRU: last-use time; 0 = never used */
-  uint64_t clock;
+  int32_t *tags;    /* pn * 4 + code, -1 when empty (pn < 2^29, as in TS) */
+  int32_t *stamps;  /* LRU: last-use time; 0 = never used */
+  int32_t clock;
 } lru_tlb;
+
+#define STAMP_LIMIT 0x7fffffff
+#define STAMP_SHIFT 0x40000000
+
+static int lru_access(lru_tlb *t, uint32_t pn, uint32_t code);
 
 static int lru_init(lru_tlb *t, uint32_t entries, uint32_t ways) {
   memset(t, 0, sizeof *t);
@@ -31,20 +36,25 @@ static int lru_init(lru_tlb *t, uint32_t entries, uint32_t ways) {
   t->entries = entries;
   t->ways = ways;
   t->sets = entries / ways;
-  t->tags = malloc(sizeof(double) * entries);
-  t->stamps = calloc(entries, sizeof(uint64_t));
+  t->tags = malloc(sizeof(int32_t) * entries);
+  t->stamps = calloc(entries, sizeof(int32_t));
   if (!t->tags || !t->stamps) return -1;
-  for (uint32_t i = 0; i < entries; i++) t->tags[i] = -1.0;
+  for (uint32_t i = 0; i < entries; i++) t->tags[i] = -1;
   return 0;
 }
 
 /* Mirrors LruTlb.access(): hit → refresh stamp; miss → fill the first least-recently-used way. */
-static inline int lru_access(lru_tlb *t, uint32_t pn, uint32_t code) {
-  double tag = (double)pn * 4.0 + (double)code;
+static int lru_access(lru_tlb *t, uint32_t pn, uint32_t code) {
+  int32_t tag = (int32_t)(pn * 4u + code);
   uint32_t base = (pn % t->sets) * t->ways;
-  uint64_t stamp = ++t->clock;
+  int32_t stamp = ++t->clock;
+  if (stamp == STAMP_LIMIT) { /* same renormalisation as LruTlb.renormalize() */
+    for (uint32_t i = 0; i < t->entries; i++) t->stamps[i] = t->stamps[i] > STAMP_SHIFT ? t->stamps[i] - STAMP_SHIFT : 0;
+    t->clock = STAMP_LIMIT - 1 - STAMP_SHIFT;
+    return lru_access(t, pn, code);
+  }
   uint32_t victim = base;
-  uint64_t oldest = t->stamps[base];
+  int32_t oldest = t->stamps[base];
   for (uint32_t i = base, end = base + t->ways; i < end; i++) {
     if (t->tags[i] == tag) {
       t->stamps[i] = stamp;
