@@ -3,7 +3,7 @@ import { Rng } from "../core/rng.js";
 import { PAGE_SIZE_CODE, pageSizeBytes, TiB, type PageSize } from "../core/units.js";
 import { effectivePageSize, nestedWalkRefs, walkLevels, walkRefs1D } from "../pgtable/walk.js";
 import { PN_SHIFT } from "../tlb/hierarchy.js";
-import { LruTlb } from "../tlb/lru-tlb.js";
+import { makeTlb } from "../tlb/fa-lru-tlb.js";
 import { ASSUMED_DRAM_LATENCY_NS } from "../thp/memcycle.js";
 
 /**
@@ -150,7 +150,7 @@ export function simulateIotlb(p: Partial<IotlbParams> = {}): IotlbResult {
   const effBytes = pageSizeBytes(cost.effectivePageSize);
   const code = PAGE_SIZE_CODE[cost.effectivePageSize];
   const shift = PN_SHIFT[code];
-  const tlb = new LruTlb({ entries: q.entries, ways: q.ways }, "iotlb");
+  const tlb = makeTlb({ entries: q.entries, ways: q.ways }, "iotlb");
   const rng = new Rng(q.seed);
   const pages4k = Math.ceil(q.workingSetBytes / 4096);
   const buffers = Math.floor(q.workingSetBytes / q.dmaBytes);

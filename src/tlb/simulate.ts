@@ -2,7 +2,7 @@ import { checkInt, ParameterError } from "../core/errors.js";
 import { Rng } from "../core/rng.js";
 import { PAGE_SIZE_CODE, pageSizeBytes, type PageSize } from "../core/units.js";
 import { sequentialTrace, uniformTrace, zipfTrace, type Pattern } from "../workload/trace.js";
-import { LruTlb } from "./lru-tlb.js";
+import { makeTlb } from "./fa-lru-tlb.js";
 import { PN_SHIFT } from "./hierarchy.js";
 
 export interface TlbSimParams {
@@ -48,7 +48,7 @@ export function simulateTlb(p: TlbSimParams): TlbSimResult {
     case "zipf": trace = zipfTrace(pages4k, p.accesses, p.zipfS ?? 1, rng); break;
     default: throw new ParameterError("pattern", `"${String(p.pattern)}" is not a pattern`, "use uniform, sequential or zipf");
   }
-  const tlb = new LruTlb({ entries: p.entries, ways: p.ways }, "tlb");
+  const tlb = makeTlb({ entries: p.entries, ways: p.ways }, "tlb");
   const code = PAGE_SIZE_CODE[p.pageSize];
   const shift = PN_SHIFT[code];
   for (let i = 0; i < trace.length; i++) tlb.access(trace[i] >>> shift, code);

@@ -168,3 +168,25 @@ describe("LruTlb stamps", () => {
     expect([1, 2, 4, 5].every((pn) => t.contains(pn, 0))).toBe(true);
   });
 });
+
+describe("FullyAssociativeLruTlb (O(1) per access)", () => {
+  it("gives the same hits, misses and contents as the scanning LruTlb, access for access", async () => {
+    const { FullyAssociativeLruTlb, makeTlb } = await import("../../src/index.js");
+    for (const [entries, pages, seed] of [[64, 100, 1], [512, 600, 2], [1000, 5000, 3], [4096, 4200, 4]] as const) {
+      const scan = new LruTlb({ entries, ways: entries });
+      const fast = new FullyAssociativeLruTlb(entries);
+      const trace = zipfTrace(pages, 30_000, 0.8, new Rng(seed));
+      for (let i = 0; i < trace.length; i++) {
+        const code = trace[i] & 1;
+        if (scan.access(trace[i], code) !== fast.access(trace[i], code)) throw new Error(`entries ${entries}: access ${i} differs`);
+      }
+      expect([fast.hits, fast.misses], `${entries} entries`).toEqual([scan.hits, scan.misses]);
+      for (let pn = 0; pn < pages; pn++) expect(fast.contains(pn, pn & 1)).toBe(scan.contains(pn, pn & 1));
+      expect(fast.occupancy()).toBe(scan.occupancy());
+      fast.flush();
+      expect(fast.occupancy()).toBe(0);
+    }
+    expect(makeTlb({ entries: 128, ways: 128 })).toBeInstanceOf(FullyAssociativeLruTlb);
+    expect(makeTlb({ entries: 128, ways: 8 })).toBeInstanceOf(LruTlb);
+  });
+});
