@@ -7,6 +7,7 @@ import { registerThpSplit } from "./commands/thp-split.js";
 import { registerIotlb } from "./commands/iotlb.js";
 import { registerGrade } from "./commands/grade.js";
 import { registerLearn } from "./commands/learn.js";
+import { registerScenario } from "./commands/scenario.js";
 
 export function buildProgram(): Command {
   const program = new Command("mfr-lab")
@@ -18,6 +19,7 @@ export function buildProgram(): Command {
   registerIotlb(program);
   registerGrade(program);
   registerLearn(program);
+  registerScenario(program);
   for (const c of program.commands) c.exitOverride().configureOutput({ writeErr: (s) => process.stderr.write(s.split("\n")[0] + "\n") });
   return program;
 }

@@ -26,14 +26,35 @@ export type MfrEvent =
   /** Release paths of the memfd policy (populate/offline, per-folio offline) and hugetlb pool changes. */
   | { kind: "policy"; step: number; what: string; pfn?: number }
   /** An invariant the checker found broken after a step. */
-  | { kind: "invariant"; step: number; name: InvariantName; detail: string };
+  | { kind: "invariant"; step: number; name: InvariantName; detail: string }
+  /** A device-side event from src/iommufd (pin, unpin, DMA outcome, IO page fault, IOTLB invalidation, revoke). */
+  | { kind: "iommu"; step: number; what: IommuEventWhat; detail: string; device?: string; iova?: number; pfn?: number };
+
+/** What an "iommu" event reports (src/iommufd). */
+export type IommuEventWhat =
+  | "map"
+  | "unmap"
+  | "pin"
+  | "unpin"
+  | "dma"
+  | "dma-to-poison"
+  | "dma-to-offlined"
+  | "io-page-fault"
+  | "iotlb-invalidate"
+  | "revoke";
 
 export type InvariantName =
   | "poisoned-frame-allocated"
   | "poisoned-frame-free"
   | "refcount-negative"
   | "frame-accounting"
-  | "pte-to-freed-frame";
+  | "pte-to-freed-frame"
+  /** src/iommufd: pins, locked_vm/pinned_vm and the folios' pin counts disagree. */
+  | "iommu-pin-accounting"
+  /** src/iommufd: an IOTLB entry or IOPTE translates to a frame no longer pinned for it. */
+  | "iommu-stale-translation"
+  /** src/iommufd: a device DMA reached a frame that is free or belongs to someone else. */
+  | "dma-to-freed-frame";
 
 export type MfrEventKind = MfrEvent["kind"];
 

@@ -62,6 +62,28 @@ export interface MachineOptions {
   recordEvents?: boolean;
   /** Check invariants after every step (default true). */
   checkEveryStep?: boolean;
+  /**
+   * What filemap_offline_hwpoison_folio() does with a folio_maybe_dma_pinned() folio: "try" (the
+   * RFC as posted: drop MF's references and try to dissolve, which fails with -EBUSY) or "ebusy"
+   * (Jiaqi Yan, 21 Jan 2025: never offline a DMA-pinned folio; return -EBUSY and leave it alone).
+   */
+  offlinePinned?: "try" | "ebusy";
+}
+
+/**
+ * Callbacks a subsystem outside src/mfr (src/iommufd) registers on a machine. src/mfr never
+ * imports such subsystems; nothing in mainline mm calls an IOMMU (fact brief §3), so every hook
+ * here is either model plumbing or a proposal the course evaluates.
+ */
+export interface MachineNotifier {
+  /** A memfd range is about to lose its folios (truncate, hole punch, release): the owner's revoke notifier (Jason Gunthorpe, Feb 2026 direction). */
+  fileRangeRemove?(as: MmAddressSpace, startIdx: number, endIdx: number, reason: string): void;
+  /** memory_failure(pfn) started (the frame is marked bad): a callback into the IOMMU that mainline lacks. */
+  memoryFailure?(pfn: number): void;
+  /** A process is exiting, after exit_mm() and exit_files(): device fds it owned are released. */
+  exit?(pid: number): void;
+  /** After every step: check the subsystem's own invariants (`deep` as for checkInvariants). */
+  afterStep?(deep: boolean): void;
 }
 
 /** What a signal carried (siginfo for SIGBUS: si_code, si_addr, si_addr_lsb). */
@@ -113,12 +135,14 @@ export class Machine {
   readonly mem: PhysMem;
   readonly tasks = new Map<number, Task>();
   readonly stats: MfStats = { total: 0, ignored: 0, failed: 0, delayed: 0, recovered: 0 };
-  /** num_poisoned_pages (HardwareCorrupted). */
+  /** num_poisoned_pages (global counter in mm/memory-failure.c). */
   numPoisonedPages = 0;
   /** hw_memory_failure: set by the first error not flagged MF_SW_SIMULATED; disables unpoison. */
   hwMemoryFailure = false;
   panicked = false;
   readonly pins: Pin[] = [];
+  /** Registered subsystems (src/iommufd); called in registration order. */
+  readonly notifiers: MachineNotifier[] = [];
   /** Processes to end with SIGKILL once the current step finishes. */
   readonly pendingKills = new Set<number>();
   private nextPid = 100;
@@ -146,6 +170,7 @@ export class Machine {
       freeHasHwpoisoned: options.freeHasHwpoisoned ?? false,
       recordEvents: options.recordEvents ?? true,
       checkEveryStep: options.checkEveryStep ?? true,
+      offlinePinned: options.offlinePinned ?? "try",
     };
     if (!["v1", "v1-buggy", "v2"].includes(this.opts.policyVariant)) {
       throw new ParameterError("policyVariant", `"${this.opts.policyVariant}" is not a variant`, "use v1, v1-buggy or v2");
@@ -390,7 +415,13 @@ export class Machine {
   checkInvariants(): Extract<MfrEvent, { kind: "invariant" }>[] {
     const before = this.log.violations.length;
     checkInvariants(this, true);
+    for (const n of this.notifiers) n.afterStep?.(true);
     return this.log.violations.slice(before);
+  }
+
+  /** Runs `fn` as one step of this machine (for subsystems outside src/mfr): invariants are checked after it. */
+  runStep<T>(fn: () => T): T {
+    return this.step(fn);
   }
 
   /** Final-state summary: free, in use, poisoned, leaked pages; hugetlb nr/free per size. */
@@ -434,7 +465,10 @@ export class Machine {
       this.pendingKills.delete(pid);
       if (this.tasks.get(pid)?.alive) this.doExit(pid);
     }
-    if (this.opts.checkEveryStep) checkInvariants(this, false);
+    if (this.opts.checkEveryStep) {
+      checkInvariants(this, false);
+      for (const n of this.notifiers) n.afterStep?.(false);
+    }
     return r;
   }
 
@@ -530,6 +564,7 @@ export class Machine {
     while (this.dropPin(pid)) {
       /* iommufd/VFIO release their pins when their fd closes */
     }
+    for (const n of this.notifiers) n.exit?.(pid);
     t.alive = false;
   }
 
@@ -556,20 +591,11 @@ export class Machine {
         return "sigbus";
       }
       if (!f) {
-        const n = as.folioSize === "4K" ? 1 : unitOf(as.folioSize) / 4096;
-        const head = idx - (idx % n);
-        if (as.fs === "hugetlbfs") f = this.mem.dequeueHugetlb(as.folioSize);
-        else f = this.mem.allocFolio(as.folioSize === "2M" ? ORDER_2M : 0, PG_lru, "shmem");
+        f = this.filemapAddFolio(as, idx);
         if (!f) {
           this.sendSignal(t.pid, "SIGBUS", null, addr, PAGE_SHIFT, `no free ${as.folioSize} page for the memfd`);
           return "sigbus";
         }
-        f.mapping = as;
-        f.index = head;
-        // hugetlb_add_to_page_cache() marks the folio dirty; the page cache holds nr pages refs.
-        if (as.fs === "hugetlbfs") f.flags |= PG_dirty;
-        this.mem.getFolio(f, folioNrPages(f));
-        as.pages.set(head, f);
       }
       this.mapFolio(t, vmaAddress(vma, f.index), f);
     } else {
@@ -594,6 +620,24 @@ export class Machine {
     }
     if (write) this.markDirty(t, addr);
     return "ok";
+  }
+
+  /**
+   * Allocates the folio for page offset `idx` of a memfd and adds it to the page cache (the
+   * fault path, and memfd_pin_folios() for a hole). null when the pool or the allocator is empty.
+   */
+  filemapAddFolio(as: MmAddressSpace, idx: number): Folio | null {
+    const n = as.folioSize === "4K" ? 1 : unitOf(as.folioSize) / 4096;
+    const head = idx - (idx % n);
+    const f = as.fs === "hugetlbfs" ? this.mem.dequeueHugetlb(as.folioSize) : this.mem.allocFolio(as.folioSize === "2M" ? ORDER_2M : 0, PG_lru, "shmem");
+    if (!f) return null;
+    f.mapping = as;
+    f.index = head;
+    // hugetlb_add_to_page_cache() marks the folio dirty; the page cache holds nr pages refs.
+    if (as.fs === "hugetlbfs") f.flags |= PG_dirty;
+    this.mem.getFolio(f, folioNrPages(f));
+    as.pages.set(head, f);
+    return f;
   }
 
   /** A poisoned folio found in the page cache at fault time blocks the fault, unless the policy keeps it mapped. */

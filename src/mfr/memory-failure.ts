@@ -52,6 +52,8 @@ export function memoryFailure(m: Machine, pfn: number, flags: number, current: n
     return { ret: -ENXIO };
   }
   mem.markBad(pfn);
+  // Not in mainline: a registered subsystem (src/iommufd's revoke policy) hears of the error first.
+  for (const n of m.notifiers) n.memoryFailure?.(pfn);
 
   const hres = tryMemoryFailureHugetlb(m, pfn, flags, current);
   if (hres) return hres;

@@ -1,3 +1,4 @@
 // Browser-safe chart builders and their data series (src/viz/node.ts is Node-only and not re-exported).
 export * from "./charts.js";
 export * from "./series.js";
+export * from "./timeline.js";

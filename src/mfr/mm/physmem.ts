@@ -167,16 +167,17 @@ export class PhysMem {
     if (f.ref === 0) this.freeFolio(f);
   }
 
-  /** pin_user_pages(FOLL_LONGTERM) on a folio. */
-  pin(f: Folio): void {
-    f.pincount++;
-    f.ref += f.order === 0 ? GUP_PIN_COUNTING_BIAS : 1;
+  /** pin_user_pages(FOLL_LONGTERM) on a folio; `n` pins of a large folio (one per page, as try_grab_folio / folio_add_pins). */
+  pin(f: Folio, n = 1): void {
+    f.pincount += n;
+    f.ref += f.order === 0 ? GUP_PIN_COUNTING_BIAS * n : n;
   }
 
-  unpin(f: Folio): void {
-    if (f.pincount === 0) return;
-    f.pincount--;
-    this.putFolio(f, f.order === 0 ? GUP_PIN_COUNTING_BIAS : 1, "unpin");
+  unpin(f: Folio, n = 1): void {
+    const k = Math.min(n, f.pincount);
+    if (k === 0) return;
+    f.pincount -= k;
+    this.putFolio(f, f.order === 0 ? GUP_PIN_COUNTING_BIAS * k : k, "unpin");
   }
 
   /** free_huge_folio() for hugetlb, else __free_pages() back to the buddy allocator. */
@@ -192,6 +193,13 @@ export class PhysMem {
     }
     this.folios.delete(f.pfn);
     this.folioFrames -= folioNrPages(f);
+    if (f.order === 0 && this.hwpoison.has(f.pfn)) {
+      // free_pages_prepare() (mm/page_alloc.c): "Do not let hwpoison pages hit pcplists/buddy";
+      // an order-0 poisoned page is dropped on free instead of being returned.
+      this.takenOff.add(f.pfn);
+      this.log.push({ kind: "offline", pfn: f.pfn, how: "held-by-mf", by: "free_pages_prepare" });
+      return;
+    }
     if (f.order > 0 && folioTest(f, PG_has_hwpoisoned) && this.freeHasHwpoisoned) {
       // free_has_hwpoisoned(): healthy pages go back, poisoned ones stay off.
       let run = f.pfn;

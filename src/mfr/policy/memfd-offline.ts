@@ -1,5 +1,5 @@
 import type { Machine } from "../machine.js";
-import { folioNrPages, folioTest, PG_hugetlb, PG_hwpoison, type Folio } from "../mm/folio.js";
+import { folioMaybeDmaPinned, folioNrPages, folioTest, PG_hugetlb, PG_hwpoison, type Folio } from "../mm/folio.js";
 import type { MmAddressSpace } from "../mm/mapping.js";
 import { entriesIn } from "../mm/pagetable.js";
 
@@ -16,6 +16,8 @@ import { entriesIn } from "../mm/pagetable.js";
  *   (PageBuddy), the bug William Roche reported on 19 Sep 2025.
  */
 export function removeMappingRange(m: Machine, as: MmAddressSpace, startIdx: number, endIdx: number, reason: string): void {
+  // Not in mainline: the memory owner tells importers (iommufd) first, so they can drop their pins.
+  for (const n of m.notifiers) n.fileRangeRemove?.(as, startIdx, endIdx, reason);
   // unmap_mapping_range()/hugetlb_vmdelete_list(): zap user mappings of the range.
   for (const t of m.tasks.values()) {
     if (!t.alive) continue;
@@ -54,6 +56,11 @@ export function removeMappingRange(m: Machine, as: MmAddressSpace, startIdx: num
 export function filemapOfflineHwpoisonFolio(m: Machine, as: MmAddressSpace, f: Folio): void {
   if (!as.keepUeMapped() || !folioTest(f, PG_hugetlb)) return;
   const mem = m.mem;
+  if (m.opts.offlinePinned === "ebusy" && folioMaybeDmaPinned(f)) {
+    // Jiaqi Yan (21 Jan 2025): a DMA-pinned folio is never offlined; MF keeps its references.
+    m.log.push({ kind: "policy", what: `filemap_offline_hwpoison_folio: -EBUSY, folio at pfn ${f.pfn} is DMA-pinned (${f.pincount} pins), left in place`, pfn: f.pfn });
+    return;
+  }
   const raws = f.rawHwp ? [...f.rawHwp] : [];
   m.log.push({ kind: "policy", what: `filemap_offline_hwpoison_folio: ${raws.length} raw page(s)`, pfn: f.pfn });
   // llist_del_all(raw_hwp_list_head(folio)), then one folio_put per raw entry.

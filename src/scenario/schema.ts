@@ -1,0 +1,187 @@
+// The zod schema of scenario files (format: scenarios/README.md). Strict objects, so a typo
+// in a key is an error that names it instead of a silently ignored field.
+import { z } from "zod";
+import { parseSize } from "../core/units.js";
+import { ACTION_PAGE_TYPES, type MfMsg } from "../mfr/constants.js";
+import type { ScenarioSpec } from "./types.js";
+
+const SIZE_HINT = 'use bytes or a number with K, M, G or T, e.g. "4K", "2M", "1G"';
+
+/** A size: bytes or "4K"/"2M"/"1G"…; checked with parseSize so the file and the library agree. */
+const size = z
+  .union([z.string(), z.number()], { error: `expected a size (${SIZE_HINT})` })
+  .superRefine((v, ctx) => {
+    try {
+      parseSize(v);
+    } catch {
+      ctx.addIssue({ code: "custom", message: `${JSON.stringify(v)} is not a size (${SIZE_HINT})` });
+    }
+  });
+
+const offset = z
+  .union([z.literal("random"), z.string(), z.number()], { error: `expected an offset (a size or "random")` })
+  .superRefine((v, ctx) => {
+    if (v === "random") return;
+    try {
+      parseSize(v);
+    } catch {
+      ctx.addIssue({ code: "custom", message: `${JSON.stringify(v)} is not an offset (${SIZE_HINT}, or "random")` });
+    }
+  });
+
+const name = z.string({ error: "expected a name (a string)" }).regex(/^[A-Za-z_][\w.-]*$/, 'a name is letters, digits, "_", "-" or "." and starts with a letter');
+const hugeSize = z.enum(["2M", "1G"], { error: 'expected "2M" or "1G"' });
+const mceKill = z.enum(["default", "early", "late"], { error: 'expected "early", "late" or "default"' });
+const count = z.number().int().min(0);
+const invariantName = z.enum([
+  "poisoned-frame-allocated", "poisoned-frame-free", "refcount-negative", "frame-accounting", "pte-to-freed-frame",
+  "iommu-pin-accounting", "iommu-stale-translation", "dma-to-freed-frame",
+], { error: "expected an invariant name (InvariantName in src/mfr/events.ts), e.g. poisoned-frame-free" });
+const mfMsg = z.enum(Object.keys(ACTION_PAGE_TYPES) as [MfMsg, ...MfMsg[]], { error: "expected an MF_MSG_* name, e.g. MF_MSG_HUGE" });
+const mfResult = z.enum(["MF_IGNORED", "MF_FAILED", "MF_DELAYED", "MF_RECOVERED"]);
+
+export const MachineSchema = z.strictObject({
+  memory: size,
+  reserved: size.optional(),
+  hugetlb: z.strictObject({ "2M": count.optional(), "1G": count.optional() }).optional(),
+  hvo: z.boolean().optional(),
+  hvoRestoreFails: z.boolean().optional(),
+  rawHwpAllocFails: z.boolean().optional(),
+  earlyKill: z.boolean().optional(),
+  enableSoftOffline: z.boolean().optional(),
+  memoryFailureRecovery: z.boolean().optional(),
+  policyVariant: z.enum(["v1", "v1-buggy", "v2"], { error: 'expected "v1", "v1-buggy" or "v2"' }).optional(),
+  killOnUnmapFailure: z.enum(["sigbus", "sigkill"]).optional(),
+  unmapFails: z.boolean().optional(),
+  freeHasHwpoisoned: z.boolean().optional(),
+  recordEvents: z.boolean().optional(),
+  checkEveryStep: z.boolean().optional(),
+});
+
+const processSpec = z.union([name, z.strictObject({ name, mceKill: mceKill.optional() })], { error: 'expected a process name, or { name, mceKill }' });
+
+const memfdFields = {
+  process: name,
+  size,
+  hugetlb: hugeSize.optional(),
+  keepUeMapped: z.boolean().optional(),
+  thp: z.boolean().optional(),
+  sharedWith: z.array(name).optional(),
+};
+const mappingFields = {
+  process: name,
+  memfd: name.optional(),
+  length: size.optional(),
+  offset: size.optional(),
+  thp: z.boolean().optional(),
+  hugetlb: hugeSize.optional(),
+  populate: z.boolean().optional(),
+};
+const targetFields = {
+  previous: z.literal(true).optional(),
+  pfn: z.number().int().min(0).optional(),
+  mapping: name.optional(),
+  offset: offset.optional(),
+  pool: z.enum(["buddy", "hugetlb-2M", "hugetlb-1G", "kernel"]).optional(),
+  page: z.union([z.number().int().min(0), z.literal("random")]).optional(),
+};
+const note = { note: z.string().optional() };
+
+/** Exactly one of pfn, mapping, pool, previous; offset only with mapping, page only with pool. */
+function checkTarget(t: { pfn?: number; mapping?: string; pool?: string; previous?: true; offset?: unknown; page?: unknown }, ctx: z.RefinementCtx): void {
+  const given = (["pfn", "mapping", "pool", "previous"] as const).filter((k) => t[k] !== undefined);
+  if (given.length !== 1) {
+    ctx.addIssue({ code: "custom", path: [], message: `name exactly one page: pfn, mapping (+ offset), pool (+ page) or previous; got ${given.length ? given.join(" and ") : "none"}` });
+  }
+  if (t.offset !== undefined && t.mapping === undefined) ctx.addIssue({ code: "custom", path: ["offset"], message: "offset needs a mapping" });
+  if (t.page !== undefined && t.pool === undefined) ctx.addIssue({ code: "custom", path: ["page"], message: "page needs a pool" });
+}
+
+const signalCheck = z.union([
+  z.strictObject({ process: name, none: z.literal(true) }),
+  z.strictObject({
+    process: name,
+    sig: z.enum(["SIGBUS", "SIGKILL"]).optional(),
+    code: z.enum(["BUS_MCEERR_AR", "BUS_MCEERR_AO"]).nullable().optional(),
+    lsb: z.number().int().optional(),
+    offset: size.optional(),
+  }),
+], { error: "expected { process, sig?, code?, lsb?, offset? } or { process, none: true }" });
+
+const checkFields = {
+  last: z.strictObject({ ret: z.number().int().optional(), type: mfMsg.optional(), result: mfResult.optional() }).optional(),
+  access: z.enum(["ok", "sigbus", "sigsegv", "killed"]).optional(),
+  signal: signalCheck.optional(),
+  signalCount: z.strictObject({ process: name, count }).optional(),
+  alive: z.record(z.string(), z.boolean()).optional(),
+  hugetlb: z.strictObject({
+    "2M": z.strictObject({ nr: count.optional(), free: count.optional() }).optional(),
+    "1G": z.strictObject({ nr: count.optional(), free: count.optional() }).optional(),
+  }).optional(),
+  summary: z.strictObject({
+    poisoned: count.optional(), offlined: count.optional(), leaked: count.optional(), free: count.optional(),
+    inUse: count.optional(), hugetlbFree: count.optional(), numPoisonedPages: count.optional(),
+  }).optional(),
+  violations: z.array(invariantName).optional(),
+};
+
+const at = { mapping: name, offset: offset.optional() };
+const atFixed = { mapping: name, offset: size.optional() };
+
+export const StepSchema = z.discriminatedUnion("op", [
+  z.strictObject({ op: z.literal("spawn"), process: name, ...note }),
+  z.strictObject({ op: z.literal("prctl"), process: name, mceKill, ...note }),
+  z.strictObject({ op: z.literal("memfd"), name, ...memfdFields, ...note }),
+  z.strictObject({ op: z.literal("share"), memfd: name, from: name.optional(), to: name, ...note }),
+  z.strictObject({ op: z.literal("mmap"), name, ...mappingFields, ...note }),
+  z.strictObject({ op: z.literal("munmap"), mapping: name, ...note }),
+  z.strictObject({ op: z.literal("touch"), ...at, ...note }),
+  z.strictObject({ op: z.literal("write"), ...at, ...note }),
+  z.strictObject({ op: z.literal("read"), ...at, ...note }),
+  z.strictObject({ op: z.literal("populate"), mapping: name, offset: size.optional(), length: size.optional(), ...note }),
+  z.strictObject({ op: z.literal("poison"), ...targetFields, actionRequired: z.boolean().optional(), current: name.optional(), swSimulated: z.boolean().optional(), ...note }).superRefine(checkTarget),
+  z.strictObject({ op: z.literal("madvise"), ...at, ...note }),
+  z.strictObject({ op: z.literal("pin"), ...atFixed, ...note }),
+  z.strictObject({ op: z.literal("unpin"), ...atFixed, ...note }),
+  z.strictObject({ op: z.literal("truncate"), memfd: name, size, process: name.optional(), ...note }),
+  z.strictObject({ op: z.literal("punch-hole"), memfd: name, offset: size, length: size, process: name.optional(), ...note }),
+  z.strictObject({ op: z.literal("close"), memfd: name, process: name.optional(), ...note }),
+  z.strictObject({ op: z.literal("exit"), process: name, ...note }),
+  z.strictObject({ op: z.literal("unpoison"), ...targetFields, ...note }).superRefine(checkTarget),
+  z.strictObject({ op: z.literal("soft-offline"), ...targetFields, ...note }).superRefine(checkTarget),
+  z.strictObject({ op: z.literal("check"), ...checkFields, ...note }),
+]);
+
+export const ScenarioSchema = z.strictObject({
+  name: z.string({ error: "expected the scenario's name (a string)" }).min(1),
+  description: z.string().optional(),
+  seed: z.number().int().min(0).max(0xffffffff).optional(),
+  machine: MachineSchema,
+  processes: z.array(processSpec).optional(),
+  memfds: z.array(z.strictObject({ name, ...memfdFields })).optional(),
+  mappings: z.array(z.strictObject({ name, ...mappingFields })).optional(),
+  steps: z.array(StepSchema),
+  expectViolations: z.array(invariantName).optional(),
+});
+
+/**
+ * The schema's output as the documented ScenarioSpec. A cast, because tslab compiles without
+ * strictNullChecks, where zod infers every field as optional; schema-check.ts (never imported,
+ * so only the strict `tsc -p tsconfig.json` sees it) proves the two types agree.
+ */
+export const asSpec = (p: unknown): ScenarioSpec => p as ScenarioSpec;
+
+/** One schema problem as "steps[3].size: "12Q" is not a size (…)". */
+export function formatIssue(issue: { path: PropertyKey[]; message: string; code?: string; keys?: string[] }): string {
+  let where = "";
+  for (const k of issue.path) where += typeof k === "number" ? `[${k}]` : where ? `.${String(k)}` : String(k);
+  let msg = issue.message;
+  if (issue.code === "unrecognized_keys" && issue.keys) msg = `unknown field${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((k) => `"${k}"`).join(", ")}`;
+  if (issue.code === "invalid_union" && /discriminator/i.test(msg)) msg = `unknown op (use one of ${STEP_OPS.join(", ")})`;
+  return where ? `${where}: ${msg}` : msg;
+}
+
+export const STEP_OPS = [
+  "spawn", "prctl", "memfd", "share", "mmap", "munmap", "touch", "write", "read", "populate", "poison", "madvise",
+  "pin", "unpin", "truncate", "punch-hole", "close", "exit", "unpoison", "soft-offline", "check",
+] as const;
