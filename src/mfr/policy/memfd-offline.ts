@@ -72,7 +72,8 @@ export function filemapOfflineHwpoisonFolio(m: Machine, as: MmAddressSpace, f: F
   const ret = mem.dissolveFreeHugetlbFolio(f);
   if (ret !== 0) {
     // The raw list is gone; the folio stays HWPoison as a whole and, once free, is never dequeued again.
-    for (let i = 0; i < raws.length; i++) m.stats.failed++;
+    // The per-node counters already counted these pages when they failed; how the RFC accounts for a
+    // failed dissolve here is not modelled (counting them again would break total = sum of outcomes).
     m.log.push({ kind: "policy", what: `failed to dissolve hugetlb folio: ${ret}`, pfn: f.pfn });
     return;
   }
