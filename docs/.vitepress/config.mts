@@ -50,7 +50,9 @@ export default defineConfig({
     search: { provider: "local" },
     nav: [
       { text: "Home", link: "/" },
+      { text: "Chapter 0", link: "/chapters/00-what-mfr-does" },
       { text: "Chapter 1", link: "/chapters/01-thp-splitting-cost" },
+      { text: "Chapter 2", link: "/chapters/02-memfd-policy-lifetimes" },
       { text: "Exercises", link: "/exercises" },
       { text: "Glossary", link: "/glossary" },
       { text: "References", link: "/references" },
@@ -60,7 +62,9 @@ export default defineConfig({
         text: "Course",
         items: [
           { text: "Start here", link: "/" },
+          { text: "0. What MFR does", link: "/chapters/00-what-mfr-does" },
           { text: "1. The cost of splitting THP", link: "/chapters/01-thp-splitting-cost" },
+          { text: "2. memfd policy lifetimes", link: "/chapters/02-memfd-policy-lifetimes" },
         ],
       },
       {

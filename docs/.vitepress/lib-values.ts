@@ -22,6 +22,8 @@ import { nonUniformSplit, PMD_ORDER, PUD_ORDER } from "../../src/poison/split.js
 import { MEMCYCLE_PUBLISHED, memcycleModel, simulateMemcycleCounts } from "../../src/thp/memcycle.js";
 import { IOTLB_DEFAULTS, findIotlbCliff, iotlbMissCost, simulateIotlb } from "../../src/iommu/iotlb.js";
 import { poisonOutcome, type PoisonOutcomeInput } from "../../src/poison/outcome.js";
+import { chapter0Values } from "./lib-values-ch0.js";
+import { chapter2Values } from "./lib-values-ch2.js";
 
 /** The IO working set the chapter uses as its example: fits 64 × 2M, not 64 × 4K. */
 const EXAMPLE_WS = 64 * 1024 * 1024;
@@ -162,6 +164,8 @@ export function libValues(): Record<string, string | number> {
     const p = model.predict(f);
     v[`memcycle.predicted.${Math.round(f * 100)}`] = pct(p.throughputChangePercent);
   }
+  Object.assign(v, chapter2Values());
+  Object.assign(v, chapter0Values());
   return v;
 }
 

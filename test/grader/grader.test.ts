@@ -160,7 +160,7 @@ describe("grade", () => {
     expect(by["ch1-iotlb-cliff"].passed, "the grader went on to the next exercise").toBe(true);
     expect(by["ch1-split-budget"].passed).toBe(false);
     expect(by["ch1-split-budget"].message).toMatch(/could not be loaded: syntax error at line \d+, column \d+: /);
-    expect(r.passed).toBe(1);
+    expect(r.passed, "every exercise but the four broken above passes").toBe(list.length - 4);
     expect(r.total).toBe(list.length);
   });
 

@@ -6,6 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pct } from "../../docs/.vitepress/format.js";
 import { libValues } from "../../docs/.vitepress/lib-values.js";
 import { memcycleModel } from "../../src/thp/memcycle.js";
+import { formatSize } from "../../src/core/units.js";
+import { memoryLostByPolicy } from "../../src/mfr/policy/memory-lost.js";
 import { CHROMIUM_ARGS, buildSiteOnce, findChromium, serveDist } from "./site-build.js";
 
 const CHAPTER = "/chapters/01-thp-splitting-cost.html";
@@ -139,6 +141,31 @@ describe("course site: Chapter 1 in a browser", { timeout: 180_000 }, () => {
         `IOTLB chart library ${iotlb.compute.toFixed(2)} ms, library+Plot ${iotlb.total.toFixed(2)} ms (max ${iotlb.max.toFixed(1)})`,
     );
     for (const m of [split, iotlb]) expect(Number.isFinite(m.total) && m.total >= 0, "each move recorded a render time").toBe(true);
+  });
+
+  it("Chapter 2: draws the memory-lost chart from memoryLostByPolicy and redraws it when the error slider moves", async () => {
+    await page.goto(base + "/chapters/02-memfd-policy-lifetimes.html", { waitUntil: "load" });
+    await page.waitForSelector('[data-testid="lost-chart"] svg', { timeout: 20_000 });
+    const paths = await page.$$eval('[data-testid="lost-chart"] svg path', (p) => p.length);
+    expect(paths, "default, keep-UE-mapped live and after-release curves").toBeGreaterThanOrEqual(3);
+    expect(await page.getAttribute('[data-testid="lost-chart"]', "role")).toBe("img");
+    expect(await page.getAttribute('[data-testid="lost-slider"]', "aria-label")).toMatch(/errors/);
+    // Plot puts legend swatches (small <svg>s) before the plot; compare the plot itself.
+    const plotSvg = () => page.$eval('[data-testid="lost-chart"] svg[viewBox]', (s) => s.outerHTML);
+    const before = await plotSvg();
+    const n = await renders("lost-chart");
+    await page.locator('[data-testid="lost-slider"]').fill("20");
+    await waitForRender("lost-chart", n);
+    expect(await plotSvg(), "the marker moves with the number of errors").not.toBe(before);
+    const r = memoryLostByPolicy({ errors: 20, guest: "8G", seed: 1 });
+    const readout = (await page.textContent('[data-testid="lost-readout"]')) ?? "";
+    expect(readout, "readout at 20 errors: default loss").toContain(`default loses ${formatSize(r.default.live.unreadableBytes)}`);
+    expect(readout, "readout at 20 errors: keep-UE-mapped loss").toContain(`keep-UE-mapped loses ${formatSize(r.keepUeMapped.live.unreadableBytes)}`);
+    const m = await renders("lost-chart");
+    await page.locator('[data-testid="lost-pinned"]').check();
+    await waitForRender("lost-chart", m);
+    const pinned = memoryLostByPolicy({ errors: 20, guest: "8G", seed: 1, pinned: true });
+    expect(await page.textContent('[data-testid="lost-readout"]'), "with the pin held the kept folios are lost whole").toContain(`${formatSize(pinned.keepUeMapped.afterRelease.unusableBytes)} after release with the pin held`);
   });
 
   it("logged no console errors, page errors or failed requests", () => {

@@ -4,6 +4,7 @@ import SplitCostChart from "./components/SplitCostChart.vue";
 import IotlbCliffChart from "./components/IotlbCliffChart.vue";
 import AssumptionList from "./components/AssumptionList.vue";
 import ParamTable from "./components/ParamTable.vue";
+import MemoryLostChart from "./components/MemoryLostChart.vue";
 import "./custom.css";
 
 export default {
@@ -13,5 +14,6 @@ export default {
     app.component("IotlbCliffChart", IotlbCliffChart);
     app.component("AssumptionList", AssumptionList);
     app.component("ParamTable", ParamTable);
+    app.component("MemoryLostChart", MemoryLostChart);
   },
 } satisfies Theme;
