@@ -653,7 +653,7 @@ export class Machine {
   }
 
   /** One access: fault if needed, then a load/store that consumes poison when it hits a bad frame. */
-  private access(t: Task, addr: number, write: boolean): AccessResult {
+  private access(t: Task, addr: number, write: boolean, retry = true): AccessResult {
     const before = this.stepSignals.length;
     const done = (result: AccessResult["result"]): AccessResult => {
       const signals = this.stepSignals.slice(before).filter((s) => s.pid === t.pid);
@@ -662,9 +662,10 @@ export class Machine {
     };
     let w = walk(t, addr);
     if (w && w.pte.hwpoison) {
-      // do_sigbus() for VM_FAULT_HWPOISON(_LARGE): lsb is PAGE_SHIFT, or the hstate shift for hugetlb.
-      const f = this.mem.pageFolio(w.pte.pfn);
-      const lsb = w.size === "4K" ? PAGE_SHIFT : f && folioTest(f, PG_hugetlb) ? PAGE_SIZE_SHIFT[w.size] : PAGE_SHIFT;
+      // do_sigbus() for VM_FAULT_HWPOISON(_LARGE): lsb is PAGE_SHIFT, or, for a huge hwpoison entry,
+      // the shift of the VMA's hstate (hugetlb_fault(): VM_FAULT_SET_HINDEX(hstate_index(h))) — also
+      // after the poisoned folio itself was dissolved.
+      const lsb = PAGE_SIZE_SHIFT[w.size];
       this.sendSignal(t.pid, "SIGBUS", "BUS_MCEERR_AR", addr, lsb, "access to a hwpoison entry");
       this.log.push({ kind: "fault", pid: t.pid, addr, result: "VM_FAULT_HWPOISON" });
       return done("sigbus");
@@ -683,6 +684,10 @@ export class Machine {
       if (r.ret !== 0 && r.ret !== -EHWPOISON && !got) {
         this.sendSignal(t.pid, "SIGBUS", "BUS_MCEERR_AR", addr, PAGE_SHIFT, "kill_me_maybe fallback: memory error not recovered");
       }
+      // kill_me_maybe() returns without a signal when recovery succeeded and nobody was signalled:
+      // the task retries the access, which faults on the hwpoison entry (SIGBUS) or re-reads a
+      // clean page that was dropped.
+      if (r.ret === 0 && !got && retry) return this.access(t, addr, write, false);
       return done("sigbus");
     }
     return done("ok");

@@ -274,6 +274,17 @@ describe("HugeTLB", () => {
     expect(m.hugetlb("2M")).toEqual({ nr: 7, free: 7 });
   });
 
+  it("anonymous MAP_HUGETLB page touched again after its folio was dissolved → SIGBUS lsb 21, the VMA's hstate (hugetlb_fault, VM_FAULT_SET_HINDEX)", () => {
+    const m = smallMachine();
+    const pid = m.spawn();
+    const a = m.mmap(pid, { length: "2M", hugetlb: "2M" });
+    m.write(pid, a);
+    m.madviseHwpoison(pid, a + 4096);
+    const r = m.read(pid, a + 8192);
+    expect(r.result).toBe("sigbus");
+    expect(r.signals.map((s) => [s.code, s.lsb])).toEqual([["BUS_MCEERR_AR", 21]]);
+  });
+
   it("hugetlb memfd page pinned with FOLL_LONGTERM → MF_MSG_HUGE / MF_FAILED (has_extra_refcount)", () => {
     const { m, pid, addr } = hugetlb1G();
     m.pin(pid, addr);
