@@ -5,3 +5,4 @@ export { pinUserRange, pinFileRange, unpinRuns, buildPtes, folioPoisoned, type P
 export { IoDomain, PinRegistry, pinRegistry, type AccountMode, type PinHolder, type PinMetrics, type PinSample, type DmaResult, type PinListener } from "./registry.js";
 export { Iommufd, Ioas, IoptArea, IoptPages, Device, ENOENT, EEXIST, ENOSPC, type PinPolicy, type IommufdOptions, type PagesSource, type MapResult } from "./iommufd.js";
 export { VfioContainer, VfioDma } from "./vfio-type1.js";
+export { heldBackOverVmLife, dmaOutcomeRows, pinVsMemfdLifetime, PIN_LIFETIME_LANES, type VmLifeOptions, type VmLifePoint, type VmLifeSeries, type DmaOutcomeRow, type LifetimeBar, type PinLifetime, type PinLifetimeOptions } from "./vm-life.js";

@@ -10,6 +10,7 @@ import {
 import type { MfrEvent } from "../mfr/events.js";
 import { Machine, type AccessResult, type MemoryFailureResult } from "../mfr/machine.js";
 import { folioNrPages, folioTest, PG_hwpoison } from "../mfr/mm/folio.js";
+import { Iommufd, pinRegistry, VfioContainer, type Device, type Ioas } from "../iommufd/index.js";
 import { ScenarioError } from "./parse.js";
 import type {
   CheckSpec, MappingSpec, MemfdSpec, OffsetSpec, PageTarget, RunOptions, ScenarioFinal, ScenarioResult, ScenarioSpec,
@@ -18,10 +19,12 @@ import type {
 
 interface MemfdState { name: string; owner: string; fds: Map<string, number>; size: number; failed?: string }
 interface MappingState { name: string; process: string; pid: number; addr: number; length: number; memfd?: string }
+/** A named IOVA range: an iommufd area (of IOAS `owner`) or a vfio_dma (of container `owner`). */
+interface AreaState { name: string; kind: "ioas" | "vfio"; owner: string; iova: number; length: number }
 
 const ERRNO: Record<number, string> = {
   [EIO]: "EIO", [ENXIO]: "ENXIO", [ENOMEM]: "ENOMEM", [EFAULT]: "EFAULT", [EBUSY]: "EBUSY", [EINVAL]: "EINVAL",
-  [EOPNOTSUPP]: "EOPNOTSUPP", [EHWPOISON]: "EHWPOISON",
+  [EOPNOTSUPP]: "EOPNOTSUPP", [EHWPOISON]: "EHWPOISON", 2: "ENOENT", 17: "EEXIST", 28: "ENOSPC",
 };
 
 /** 0, or "-EBUSY" for a negative errno. */
@@ -48,6 +51,7 @@ export function formatOffset(bytes: number): string {
 }
 
 const hex = (n: number): string => `0x${n.toString(16)}`;
+type SizeSpecLike = string | number;
 
 /**
  * Runs a scenario: setup (processes, memfds, mappings) then every step, on a fresh Machine.
@@ -75,6 +79,16 @@ class Runner {
   lastRet: number | undefined;
   lastAccess: AccessResult | undefined;
   lastTarget: { pfn: number; where: string; mp?: MappingState } | undefined;
+  /** The return value of the most recent step that had one (`check: ret`). */
+  lastStepRet: number | undefined;
+  /** The pfn the current step's own memory_failure()/madvise call named (to tell its return from action_result's). */
+  directPfn: number | undefined;
+  lastDma: string | undefined;
+  readonly iommufds = new Map<string, Iommufd>();
+  readonly ioases = new Map<string, Ioas>();
+  readonly vfios = new Map<string, VfioContainer>();
+  readonly devices = new Map<string, Device>();
+  readonly areas = new Map<string, AreaState>();
   path = "";
 
   constructor(readonly spec: ScenarioSpec, readonly opts: RunOptions) {
@@ -91,8 +105,11 @@ class Runner {
     const s = this.spec;
     this.path = "machine";
     try {
+      // A "ebusy" pin policy needs filemap_offline_hwpoison_folio() to leave pinned folios alone.
+      const ebusy = s.steps.some((st) => st.op === "iommufd" && st.policy === "ebusy");
       this.m = new Machine({
         ...s.machine,
+        offlinePinned: s.machine.offlinePinned ?? (ebusy ? "ebusy" : undefined),
         checkEveryStep: this.opts.checkEveryStep ?? s.machine.checkEveryStep,
         recordEvents: this.opts.recordEvents ?? s.machine.recordEvents,
       });
@@ -120,6 +137,7 @@ class Runner {
       let outcome: string;
       let check: StepRecord["check"];
       this.lastRet = undefined;
+      this.directPfn = undefined;
       try {
         const r = this.exec(a.step);
         text = r.text;
@@ -136,7 +154,10 @@ class Runner {
         } else throw e;
       }
       const rec: StepRecord = { index, path: a.path, op: a.step.op, text, outcome };
-      if (this.lastRet !== undefined) rec.ret = this.lastRet;
+      if (this.lastRet !== undefined) {
+        rec.ret = this.lastRet;
+        this.lastStepRet = this.lastRet;
+      }
       if (check) rec.check = check;
       if (a.step.note) rec.note = a.step.note;
       this.steps.push(rec);
@@ -287,6 +308,57 @@ class Runner {
     return this.pidNames.get(pid) ?? `pid ${pid}`;
   }
 
+  // ---------------------------------------------------------------- iommufd / VFIO names
+
+  iommufd(name: string, field: string): Iommufd {
+    const c = this.iommufds.get(name);
+    if (!c) throw this.err(field, `no iommufd "${name}"`, this.known("iommufds", [...this.iommufds.keys()]));
+    if (c.closed) throw this.err(field, `iommufd "${name}" is closed`);
+    return c;
+  }
+
+  ioas(name: string, field: string): Ioas {
+    const io = this.ioases.get(name);
+    if (!io) throw this.err(field, `no IOAS "${name}"`, this.known("IOASes", [...this.ioases.keys()]));
+    if (io.ctx.closed) throw this.err(field, `IOAS "${name}" went with its closed iommufd`);
+    return io;
+  }
+
+  vfio(name: string, field: string): VfioContainer {
+    const c = this.vfios.get(name);
+    if (!c) throw this.err(field, `no VFIO container "${name}"`, this.known("VFIO containers", [...this.vfios.keys()]));
+    if (c.closed) throw this.err(field, `VFIO container "${name}" is closed`);
+    return c;
+  }
+
+  area(name: string, field: string): AreaState {
+    const a = this.areas.get(name);
+    if (!a) throw this.err(field, `no area "${name}" (unmapped, or never named)`, this.known("areas", [...this.areas.keys()]));
+    return a;
+  }
+
+  addArea(name: string | undefined, kind: AreaState["kind"], owner: string, iova: number, length: number): void {
+    if (name === undefined) return;
+    if (this.areas.has(name)) throw this.err("name", `an area "${name}" already exists`);
+    this.areas.set(name, { name, kind, owner, iova, length });
+  }
+
+  /** Forgets named areas of `owner` inside [iova, iova + length) once they are unmapped. */
+  dropAreas(kind: AreaState["kind"], owner: string, iova: number, length: number): void {
+    for (const a of [...this.areas.values()]) if (a.kind === kind && a.owner === owner && a.iova >= iova && a.iova + a.length <= iova + length) this.areas.delete(a.name);
+  }
+
+  range(st: { area?: string; iova?: SizeSpecLike; length?: SizeSpecLike }, kind: AreaState["kind"], owner: string): { iova: number; length: number; label: string } {
+    if (st.area !== undefined) {
+      const a = this.area(st.area, "area");
+      if (a.kind !== kind || a.owner !== owner) throw this.err("area", `area "${a.name}" is not in ${owner}`);
+      return { iova: a.iova, length: a.length, label: `${a.name} (IOVA ${hex(a.iova)}+${formatOffset(a.length)})` };
+    }
+    const iova = parseSize(st.iova as SizeSpecLike, "iova");
+    const length = parseSize(st.length as SizeSpecLike, "length");
+    return { iova, length, label: `IOVA ${hex(iova)}+${formatOffset(length)}` };
+  }
+
   // ---------------------------------------------------------------- steps
 
   exec(st: StepSpec): { text: string; outcome: string; check?: StepRecord["check"] } {
@@ -349,6 +421,7 @@ class Runner {
         let current: number | undefined;
         if (st.current !== undefined) current = this.pid(st.current, "current");
         else if (st.actionRequired && t.mp) current = t.mp.pid;
+        this.directPfn = t.pfn;
         const r = m.memoryFailure(t.pfn, flags, current === undefined ? {} : { current });
         const by = current === undefined ? "" : `, current ${this.procName(current)}`;
         return { text: `memory_failure(${t.where}, ${mfFlagsText(flags)}${by})`, outcome: this.mfOutcome(r) };
@@ -356,6 +429,7 @@ class Runner {
       case "madvise": {
         const mp = this.mapping(st.mapping);
         const off = this.offset(mp, st.offset);
+        this.directPfn = m.pfnOf(mp.pid, mp.addr + off) ?? undefined;
         const r = m.madviseHwpoison(mp.pid, mp.addr + off);
         return { text: `${mp.process}: madvise(MADV_HWPOISON) ${mp.name}+${formatOffset(off)}`, outcome: this.mfOutcome(r) };
       }
@@ -394,6 +468,9 @@ class Runner {
         m.exit(pid);
         for (const f of this.memfds.values()) f.fds.delete(st.process);
         for (const mp of [...this.mappings.values()]) if (mp.pid === pid) this.mappings.delete(mp.name);
+        // exit_files() released its iommufd and VFIO fds: their IOASes, areas and devices are gone.
+        for (const [name, io] of this.ioases) if (io.ctx.closed) this.dropAreas("ioas", name, 0, Number.MAX_SAFE_INTEGER);
+        for (const [name, c] of this.vfios) if (c.closed) this.dropAreas("vfio", name, 0, Number.MAX_SAFE_INTEGER);
         return { text: `${st.process}: exit`, outcome: "ok" };
       }
       case "unpoison": {
@@ -409,6 +486,146 @@ class Runner {
         this.lastRet = ret;
         this.lastMf = { ret };
         return { text: `soft_offline_page(${t.where})`, outcome: errnoName(ret) };
+      }
+      case "iommufd": {
+        if (this.iommufds.has(st.name)) throw this.err("name", `an iommufd "${st.name}" already exists`);
+        const pid = this.pid(st.process, "process");
+        const iotlb = st.iotlbEntries === undefined ? undefined : { entries: st.iotlbEntries };
+        const ctx = new Iommufd(m, pid, { policy: st.policy, revokeOnPoison: st.revokeOnPoison, accountMode: st.accountMode, iotlb });
+        this.iommufds.set(st.name, ctx);
+        const pol = st.policy ?? "none";
+        const extra = pol === "revoke" ? `, revokeOnPoison ${st.revokeOnPoison ?? true}` : "";
+        return { text: `${st.process}: open /dev/iommu as ${st.name} (policy ${pol}${extra})`, outcome: "ok" };
+      }
+      case "ioas": {
+        if (this.ioases.has(st.name)) throw this.err("name", `an IOAS "${st.name}" already exists`);
+        const ctx = this.iommufd(st.iommufd, "iommufd");
+        this.ioases.set(st.name, ctx.ioasAlloc());
+        return { text: `${st.iommufd}: IOMMU_IOAS_ALLOC ${st.name}`, outcome: "ok" };
+      }
+      case "attach": {
+        if (this.devices.has(st.device)) throw this.err("device", `a device "${st.device}" is already attached`);
+        const dev = st.ioas !== undefined ? this.ioas(st.ioas, "ioas").attach(st.device) : this.vfio(st.vfio as string, "vfio").attach(st.device);
+        this.devices.set(st.device, dev);
+        return { text: `attach ${st.device} to ${st.ioas ?? st.vfio}`, outcome: "ok" };
+      }
+      case "map": {
+        const ioas = this.ioas(st.ioas, "ioas");
+        const mp = this.mapping(st.mapping);
+        const off = st.offset === undefined ? 0 : this.offset(mp, st.offset);
+        const len = st.length === undefined ? mp.length - off : parseSize(st.length, "length");
+        if (off + len > mp.length) throw this.err("length", `${formatOffset(off)} + ${formatOffset(len)} runs past mapping "${mp.name}" (length ${formatOffset(mp.length)})`);
+        const iova = st.iova === undefined ? undefined : parseSize(st.iova, "iova");
+        const r = ioas.map({ uptr: mp.addr + off, length: len, iova, pid: mp.pid });
+        this.lastRet = r.ret;
+        if (r.ret === 0) this.addArea(st.name, "ioas", st.ioas, r.iova, len);
+        return { text: `${mp.process}: IOMMU_IOAS_MAP ${st.ioas} ${mp.name}+${formatOffset(off)}, ${formatOffset(len)}${st.name ? ` as ${st.name}` : ""}`, outcome: r.ret === 0 ? `IOVA ${hex(r.iova)}` : errnoName(r.ret) };
+      }
+      case "map-file": {
+        const ioas = this.ioas(st.ioas, "ioas");
+        const f = this.memfd(st.memfd, "memfd");
+        const proc = st.process ?? f.owner;
+        const { pid, fd } = this.fdOf(f, proc, "process");
+        const start = st.start === undefined ? 0 : parseSize(st.start, "start");
+        const len = st.length === undefined ? f.size - start : parseSize(st.length, "length");
+        const iova = st.iova === undefined ? undefined : parseSize(st.iova, "iova");
+        const r = ioas.mapFile({ fd, start, length: len, iova, pid });
+        this.lastRet = r.ret;
+        if (r.ret === 0) this.addArea(st.name, "ioas", st.ioas, r.iova, len);
+        return { text: `${proc}: IOMMU_IOAS_MAP_FILE ${st.ioas} ${f.name}@${formatOffset(start)}, ${formatOffset(len)}${st.name ? ` as ${st.name}` : ""}`, outcome: r.ret === 0 ? `IOVA ${hex(r.iova)}` : errnoName(r.ret) };
+      }
+      case "ioas-unmap": {
+        const ioas = this.ioas(st.ioas, "ioas");
+        const { iova, length, label } = this.range(st, "ioas", st.ioas);
+        const r = ioas.unmap(iova, length);
+        this.lastRet = r.ret;
+        if (r.ret === 0) this.dropAreas("ioas", st.ioas, iova, length);
+        return { text: `IOMMU_IOAS_UNMAP ${st.ioas} ${label}`, outcome: r.ret === 0 ? `${formatOffset(r.unmapped)} unmapped` : errnoName(r.ret) };
+      }
+      case "ioas-copy": {
+        const from = this.ioas(st.from, "from");
+        const to = this.ioas(st.to, "to");
+        const a = this.area(st.area, "area");
+        if (a.kind !== "ioas" || a.owner !== st.from) throw this.err("area", `area "${a.name}" is not in IOAS "${st.from}"`);
+        const ctx = [...this.iommufds.values()].find((c) => c.ioases.has(from));
+        if (!ctx || !ctx.ioases.has(to)) throw this.err("to", `IOAS "${st.to}" is not in the same iommufd as "${st.from}"`);
+        const r = ctx.copy(from, a.iova, a.length, to, st.iova === undefined ? undefined : parseSize(st.iova, "iova"));
+        this.lastRet = r.ret;
+        if (r.ret === 0) this.addArea(st.name, "ioas", st.to, r.iova, a.length);
+        return { text: `IOMMU_IOAS_COPY ${st.from}:${a.name} → ${st.to}${st.name ? ` as ${st.name}` : ""}`, outcome: r.ret === 0 ? `IOVA ${hex(r.iova)}` : errnoName(r.ret) };
+      }
+      case "dma": {
+        const dev = this.devices.get(st.device);
+        if (!dev) throw this.err("device", `no device "${st.device}"`, this.known("devices", [...this.devices.keys()]));
+        let iova: number;
+        let where: string;
+        if (st.area !== undefined) {
+          const a = this.area(st.area, "area");
+          const off = st.offset === undefined ? 0 : parseSize(st.offset, "offset");
+          if (off >= a.length) throw this.err("offset", `${formatOffset(off)} is outside area "${a.name}" (length ${formatOffset(a.length)})`);
+          iova = a.iova + off;
+          where = `${a.name}+${formatOffset(off)}`;
+        } else {
+          iova = parseSize(st.iova as SizeSpecLike, "iova");
+          where = `IOVA ${hex(iova)}`;
+        }
+        if (!dev.domain.devices.has(dev.name)) {
+          this.lastDma = "io-page-fault";
+          return { text: `${st.device}: DMA ${st.read ? "read" : "write"} at ${where}`, outcome: "detached (no DMA)" };
+        }
+        const r = dev.dma(iova, { write: !st.read });
+        this.lastDma = r.result;
+        return { text: `${st.device}: DMA ${st.read ? "read" : "write"} at ${where}`, outcome: r.pfn === null ? r.result : `${r.result} (pfn ${hex(r.pfn)}${r.iotlbHit ? ", IOTLB hit" : ""})` };
+      }
+      case "iommufd-close": {
+        const ctx = this.iommufd(st.iommufd, "iommufd");
+        ctx.close();
+        // The IOASes keep their names, so a later use says they went with the iommufd.
+        for (const [name, io] of this.ioases) if (io.ctx === ctx) this.dropAreas("ioas", name, 0, Number.MAX_SAFE_INTEGER);
+        return { text: `close(${st.iommufd}): every IOAS destroyed`, outcome: "ok" };
+      }
+      case "vfio": {
+        if (this.vfios.has(st.name)) throw this.err("name", `a VFIO container "${st.name}" already exists`);
+        this.vfios.set(st.name, new VfioContainer(m, this.pid(st.process, "process")));
+        return { text: `${st.process}: open /dev/vfio/vfio as ${st.name} (type1)`, outcome: "ok" };
+      }
+      case "vfio-map": {
+        const c = this.vfio(st.vfio, "vfio");
+        const mp = this.mapping(st.mapping);
+        if (mp.pid !== c.pid) throw this.err("mapping", `mapping "${mp.name}" belongs to "${mp.process}", not to the container's process`);
+        const off = st.offset === undefined ? 0 : this.offset(mp, st.offset);
+        const len = st.length === undefined ? mp.length - off : parseSize(st.length, "length");
+        if (off + len > mp.length) throw this.err("length", `${formatOffset(off)} + ${formatOffset(len)} runs past mapping "${mp.name}"`);
+        const iova = parseSize(st.iova, "iova");
+        const ret = c.mapDma({ vaddr: mp.addr + off, iova, size: len });
+        this.lastRet = ret;
+        if (ret === 0) this.addArea(st.name, "vfio", st.vfio, iova, len);
+        return { text: `${mp.process}: VFIO_IOMMU_MAP_DMA ${st.vfio} ${mp.name}+${formatOffset(off)}, ${formatOffset(len)} at IOVA ${hex(iova)}`, outcome: errnoName(ret) };
+      }
+      case "vfio-unmap": {
+        const c = this.vfio(st.vfio, "vfio");
+        const { iova, length, label } = this.range(st, "vfio", st.vfio);
+        const r = c.unmapDma(iova, length);
+        this.lastRet = r.ret;
+        if (r.ret === 0) this.dropAreas("vfio", st.vfio, iova, length);
+        return { text: `VFIO_IOMMU_UNMAP_DMA ${st.vfio} ${label}`, outcome: r.ret === 0 ? `${formatOffset(r.unmapped)} unmapped` : errnoName(r.ret) };
+      }
+      case "vfio-close": {
+        const c = this.vfio(st.vfio, "vfio");
+        c.close();
+        this.dropAreas("vfio", st.vfio, 0, Number.MAX_SAFE_INTEGER);
+        return { text: `close(${st.vfio}): every vfio_dma unmapped and unpinned`, outcome: "ok" };
+      }
+      case "memlock": {
+        const pid = this.pid(st.process, "process");
+        const reg = pinRegistry(m);
+        if (st.limit !== undefined) {
+          if (st.limit === "unlimited") reg.rlimitMemlock.delete(pid);
+          else reg.rlimitMemlock.set(pid, parseSize(st.limit, "limit"));
+        }
+        if (st.capIpcLock !== undefined) reg.capIpcLock.set(pid, st.capIpcLock);
+        const parts = [st.limit !== undefined ? `RLIMIT_MEMLOCK ${st.limit === "unlimited" ? "unlimited" : formatOffset(parseSize(st.limit))}` : "", st.capIpcLock !== undefined ? `CAP_IPC_LOCK ${st.capIpcLock ? "on" : "off"}` : ""].filter(Boolean);
+        return { text: `${st.process}: ${parts.join(", ") || "memlock unchanged"}`, outcome: "ok" };
       }
       case "check":
         return this.check(st);
@@ -525,6 +742,38 @@ class Runner {
       const got = [...new Set(m.violations.map((v) => v.name))].sort();
       eq("violations", got.join(", ") || "none", [...new Set(st.violations)].sort().join(", ") || "none");
     }
+    if (st.ret !== undefined) {
+      if (this.lastStepRet === undefined) fails.push("no step with a return value ran before this check");
+      else eq("the last return value", errnoName(this.lastStepRet), errnoName(st.ret));
+    }
+    if (st.dma !== undefined) {
+      if (this.lastDma === undefined) fails.push("no dma step ran before this check");
+      else eq("the last DMA outcome", this.lastDma, st.dma);
+    }
+    if (st.pins) {
+      const mt = pinRegistry(m).metrics();
+      const bytes: [keyof NonNullable<CheckSpec["pins"]>, number, string][] = [
+        ["pinned", mt.pinnedBytes, "pinned"], ["heldBack", mt.heldBackBytes, "held back"], ["pending", mt.pendingBytes, "pending"], ["leaked", mt.leakedBytes, "leaked"],
+      ];
+      for (const [k, got, what] of bytes) {
+        const want = st.pins[k];
+        if (want !== undefined) eq(`${what} memory`, formatOffset(got), formatOffset(parseSize(want as SizeSpecLike)));
+      }
+      const counts: [keyof NonNullable<CheckSpec["pins"]>, number, string][] = [
+        ["dmas", mt.dmas, "DMAs"], ["dmaToPoison", mt.dmaToPoison, "DMAs that reached poison"], ["dmaToOffline", mt.dmaToOffline, "DMAs that reached offlined memory"],
+        ["ioPageFaults", mt.ioPageFaults, "IO page faults"], ["invalidations", mt.invalidations, "IOTLB invalidations"], ["revokes", mt.revokes, "revoked iopt_pages"],
+      ];
+      for (const [k, got, what] of counts) if (st.pins[k] !== undefined) eq(what, got, st.pins[k]);
+    }
+    if (st.accounting) {
+      const pid = this.pid(st.accounting.process, "accounting.process", false);
+      const reg = pinRegistry(m);
+      const who = `"${st.accounting.process}"`;
+      const page = (n: number | undefined) => formatOffset((n ?? 0) * 4096);
+      if (st.accounting.userLockedVm !== undefined) eq(`user->locked_vm of ${who}'s user`, page(reg.userLockedVm.get(reg.uidOf(pid))), formatOffset(parseSize(st.accounting.userLockedVm)));
+      if (st.accounting.mmLockedVm !== undefined) eq(`mm->locked_vm of ${who}`, page(reg.mmLockedVm.get(pid)), formatOffset(parseSize(st.accounting.mmLockedVm)));
+      if (st.accounting.pinnedVm !== undefined) eq(`mm->pinned_vm of ${who}`, page(reg.pinnedVm.get(pid)), formatOffset(parseSize(st.accounting.pinnedVm)));
+    }
     for (const f of fails) this.checkFailures.push(`${this.path}: ${f}`);
     const asserted = Object.keys(st).filter((k) => k !== "op" && k !== "note");
     return { text: `check ${asserted.join(", ")}`, outcome: fails.length ? `FAILED: ${fails.join("; ")}` : "ok", check: { ok: fails.length === 0, failures: fails } };
@@ -542,8 +791,16 @@ class Runner {
   entry(step: number, path: string, e: MfrEvent): TimelineEntry {
     const t: TimelineEntry = { step, path, kind: e.kind, text: "", event: e };
     switch (e.kind) {
-      case "memory_failure":
-        t.text = `memory_failure(pfn ${hex(e.pfn)}, ${mfFlagsText(e.flags)}): ${e.type} (${ACTION_PAGE_TYPES[e.type]}) → ${e.result}, ret ${errnoName(e.ret)}`;
+      case "memory_failure": {
+        // action_result() returns 0 or -EBUSY; some paths (already poisoned, unsplit THP) then
+        // return -EHWPOISON from memory_failure() itself. Show both when they differ.
+        const direct = this.lastRet !== undefined && this.directPfn === e.pfn ? this.lastRet : undefined;
+        const own = direct !== undefined && direct !== e.ret ? `, memory_failure() returns ${errnoName(direct)}` : "";
+        t.text = `memory_failure(pfn ${hex(e.pfn)}, ${mfFlagsText(e.flags)}): ${e.type} (${ACTION_PAGE_TYPES[e.type]}) → ${e.result}, action_result ${errnoName(e.ret)}${own}`;
+        break;
+      }
+      case "iommu":
+        t.text = `iommu ${e.what}: ${e.detail}`;
         break;
       case "signal":
         t.process = this.procName(e.pid);

@@ -33,6 +33,8 @@ const name = z.string({ error: "expected a name (a string)" }).regex(/^[A-Za-z_]
 const hugeSize = z.enum(["2M", "1G"], { error: 'expected "2M" or "1G"' });
 const mceKill = z.enum(["default", "early", "late"], { error: 'expected "early", "late" or "default"' });
 const count = z.number().int().min(0);
+const pinPolicy = z.enum(["none", "ebusy", "revoke"], { error: 'expected a pin policy: "none", "ebusy" or "revoke"' });
+const dmaOutcome = z.enum(["ok", "io-page-fault", "poison", "offlined", "freed"], { error: "expected a DMA outcome: ok, io-page-fault, poison, offlined or freed" });
 const invariantName = z.enum([
   "poisoned-frame-allocated", "poisoned-frame-free", "refcount-negative", "frame-accounting", "pte-to-freed-frame",
   "iommu-pin-accounting", "iommu-stale-translation", "dma-to-freed-frame",
@@ -56,6 +58,7 @@ export const MachineSchema = z.strictObject({
   freeHasHwpoisoned: z.boolean().optional(),
   recordEvents: z.boolean().optional(),
   checkEveryStep: z.boolean().optional(),
+  offlinePinned: z.enum(["try", "ebusy"], { error: 'expected "try" or "ebusy"' }).optional(),
 });
 
 const processSpec = z.union([name, z.strictObject({ name, mceKill: mceKill.optional() })], { error: 'expected a process name, or { name, mceKill }' });
@@ -123,7 +126,23 @@ const checkFields = {
     inUse: count.optional(), hugetlbFree: count.optional(), numPoisonedPages: count.optional(),
   }).optional(),
   violations: z.array(invariantName).optional(),
+  ret: z.number().int().optional(),
+  dma: dmaOutcome.optional(),
+  pins: z.strictObject({
+    pinned: size.optional(), heldBack: size.optional(), pending: size.optional(), leaked: size.optional(),
+    dmas: count.optional(), dmaToPoison: count.optional(), dmaToOffline: count.optional(), ioPageFaults: count.optional(),
+    invalidations: count.optional(), revokes: count.optional(),
+  }).optional(),
+  accounting: z.strictObject({ process: name, userLockedVm: size.optional(), mmLockedVm: size.optional(), pinnedVm: size.optional() }).optional(),
 };
+
+
+/** An IOVA range: an area (by name) or iova (+ length). */
+function checkRange(t: { area?: string; iova?: unknown; length?: unknown }, ctx: z.RefinementCtx): void {
+  if ((t.area === undefined) === (t.iova === undefined)) ctx.addIssue({ code: "custom", path: [], message: `name the range by area or by iova (+ length), not ${t.area === undefined ? "neither" : "both"}` });
+  if (t.area !== undefined && t.length !== undefined) ctx.addIssue({ code: "custom", path: ["length"], message: "an area has its own length; give length only with iova" });
+  if (t.iova !== undefined && t.length === undefined) ctx.addIssue({ code: "custom", path: ["length"], message: "an iova range needs a length" });
+}
 
 const at = { mapping: name, offset: offset.optional() };
 const atFixed = { mapping: name, offset: size.optional() };
@@ -149,6 +168,28 @@ export const StepSchema = z.discriminatedUnion("op", [
   z.strictObject({ op: z.literal("exit"), process: name, ...note }),
   z.strictObject({ op: z.literal("unpoison"), ...targetFields, ...note }).superRefine(checkTarget),
   z.strictObject({ op: z.literal("soft-offline"), ...targetFields, ...note }).superRefine(checkTarget),
+  z.strictObject({
+    op: z.literal("iommufd"), name, process: name, policy: pinPolicy.optional(), revokeOnPoison: z.boolean().optional(),
+    accountMode: z.enum(["user", "mm"], { error: 'expected "user" or "mm"' }).optional(), iotlbEntries: z.number().int().min(1).max(65536).optional(), ...note,
+  }),
+  z.strictObject({ op: z.literal("ioas"), name, iommufd: name, ...note }),
+  z.strictObject({ op: z.literal("attach"), device: name, ioas: name.optional(), vfio: name.optional(), ...note }).superRefine((t, ctx) => {
+    if ((t.ioas === undefined) === (t.vfio === undefined)) ctx.addIssue({ code: "custom", path: [], message: "attach to exactly one of ioas or vfio" });
+  }),
+  z.strictObject({ op: z.literal("map"), ioas: name, mapping: name, offset: size.optional(), length: size.optional(), iova: size.optional(), name: name.optional(), ...note }),
+  z.strictObject({ op: z.literal("map-file"), ioas: name, memfd: name, process: name.optional(), start: size.optional(), length: size.optional(), iova: size.optional(), name: name.optional(), ...note }),
+  z.strictObject({ op: z.literal("ioas-unmap"), ioas: name, area: name.optional(), iova: size.optional(), length: size.optional(), ...note }).superRefine(checkRange),
+  z.strictObject({ op: z.literal("ioas-copy"), from: name, area: name, to: name, iova: size.optional(), name: name.optional(), ...note }),
+  z.strictObject({ op: z.literal("dma"), device: name, area: name.optional(), offset: size.optional(), iova: size.optional(), read: z.boolean().optional(), ...note }).superRefine((t, ctx) => {
+    if ((t.area === undefined) === (t.iova === undefined)) ctx.addIssue({ code: "custom", path: [], message: `name the target by area (+ offset) or by iova, not ${t.area === undefined ? "neither" : "both"}` });
+    if (t.offset !== undefined && t.area === undefined) ctx.addIssue({ code: "custom", path: ["offset"], message: "offset needs an area" });
+  }),
+  z.strictObject({ op: z.literal("iommufd-close"), iommufd: name, ...note }),
+  z.strictObject({ op: z.literal("vfio"), name, process: name, ...note }),
+  z.strictObject({ op: z.literal("vfio-map"), vfio: name, mapping: name, offset: size.optional(), length: size.optional(), iova: size, name: name.optional(), ...note }),
+  z.strictObject({ op: z.literal("vfio-unmap"), vfio: name, area: name.optional(), iova: size.optional(), length: size.optional(), ...note }).superRefine(checkRange),
+  z.strictObject({ op: z.literal("vfio-close"), vfio: name, ...note }),
+  z.strictObject({ op: z.literal("memlock"), process: name, limit: z.union([z.literal("unlimited"), size]).optional(), capIpcLock: z.boolean().optional(), ...note }),
   z.strictObject({ op: z.literal("check"), ...checkFields, ...note }),
 ]);
 
@@ -183,5 +224,7 @@ export function formatIssue(issue: { path: PropertyKey[]; message: string; code?
 
 export const STEP_OPS = [
   "spawn", "prctl", "memfd", "share", "mmap", "munmap", "touch", "write", "read", "populate", "poison", "madvise",
-  "pin", "unpin", "truncate", "punch-hole", "close", "exit", "unpoison", "soft-offline", "check",
+  "pin", "unpin", "truncate", "punch-hole", "close", "exit", "unpoison", "soft-offline",
+  "iommufd", "ioas", "attach", "map", "map-file", "ioas-unmap", "ioas-copy", "dma", "iommufd-close",
+  "vfio", "vfio-map", "vfio-unmap", "vfio-close", "memlock", "check",
 ] as const;

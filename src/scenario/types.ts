@@ -6,6 +6,7 @@ import type { MachineSummary } from "../mfr/invariants.js";
 import type { MceKillPolicy, MfMsg, SigbusCode } from "../mfr/constants.js";
 import type { PolicyVariant } from "../mfr/machine.js";
 import type { MfResult } from "../mfr/result.js";
+import type { PinPolicy } from "../iommufd/iommufd.js";
 
 /** A size: bytes, or a string with a binary suffix ("4K", "2M", "1G", "640G"). */
 export type SizeSpec = string | number;
@@ -30,6 +31,11 @@ export interface MachineSpec {
   freeHasHwpoisoned?: boolean;
   recordEvents?: boolean;
   checkEveryStep?: boolean;
+  /**
+   * What filemap_offline_hwpoison_folio() does with a DMA-pinned folio: "try" (the RFC as posted)
+   * or "ebusy" (Jiaqi Yan, 21 Jan 2025). An iommufd step with policy "ebusy" sets "ebusy" when unset.
+   */
+  offlinePinned?: "try" | "ebusy";
 }
 
 /** A process started before the steps run. A bare string is a name with the default policy. */
@@ -113,8 +119,69 @@ export type StepSpec =
   | (StepBase & { op: "exit"; process: string })
   | (StepBase & PageTarget & { op: "unpoison" })
   | (StepBase & PageTarget & { op: "soft-offline" })
+  // ---- iommufd and VFIO type1 (src/iommufd) ----
+  /**
+   * open("/dev/iommu") by `process`: an iommufd context named `name`, with the policy for memory
+   * failure on pinned memory ("none" mainline, "ebusy", "revoke") and, for "revoke", whether a
+   * memory_failure() revokes too (revokeOnPoison, default true) or only truncate/punch hole.
+   */
+  | (StepBase & { op: "iommufd"; name: string; process: string; policy?: PinPolicy; revokeOnPoison?: boolean; accountMode?: "user" | "mm"; iotlbEntries?: number })
+  /** IOMMU_IOAS_ALLOC in iommufd context `iommufd`. */
+  | (StepBase & { op: "ioas"; name: string; iommufd: string })
+  /** A device attached to an IOAS (or to a VFIO container): it DMAs through that IO page table. */
+  | (StepBase & { op: "attach"; device: string; ioas?: string; vfio?: string })
+  /** IOMMU_IOAS_MAP of [mapping + offset, + length) of the mapping's process (length: default the rest of the mapping). `name` names the area. */
+  | (StepBase & { op: "map"; ioas: string; mapping: string; offset?: SizeSpec; length?: SizeSpec; iova?: SizeSpec; name?: string })
+  /** IOMMU_IOAS_MAP_FILE of memfd `memfd` from `start` (default 0) for `length` (default the rest), with `process`'s fd (default the creator). */
+  | (StepBase & { op: "map-file"; ioas: string; memfd: string; process?: string; start?: SizeSpec; length?: SizeSpec; iova?: SizeSpec; name?: string })
+  /** IOMMU_IOAS_UNMAP of an area (by name) or of [iova, iova + length). */
+  | (StepBase & { op: "ioas-unmap"; ioas: string; area?: string; iova?: SizeSpec; length?: SizeSpec })
+  /** IOMMU_IOAS_COPY of area `area` (of IOAS `from`) into IOAS `to` at `iova` (default: chosen); the pages are shared, not pinned again. */
+  | (StepBase & { op: "ioas-copy"; from: string; area: string; to: string; iova?: SizeSpec; name?: string })
+  /** One DMA (a write unless `read`) by `device` at area + offset, or at `iova`. */
+  | (StepBase & { op: "dma"; device: string; area?: string; offset?: SizeSpec; iova?: SizeSpec; read?: boolean })
+  /** close() of the iommufd: destroys every IOAS, unmaps and unpins (destroy never fails). */
+  | (StepBase & { op: "iommufd-close"; iommufd: string })
+  /** A VFIO container with the type1 backend, owned by `process`. */
+  | (StepBase & { op: "vfio"; name: string; process: string })
+  /** VFIO_IOMMU_MAP_DMA of [mapping + offset, + length) at `iova`; `name` names the vfio_dma. */
+  | (StepBase & { op: "vfio-map"; vfio: string; mapping: string; offset?: SizeSpec; length?: SizeSpec; iova: SizeSpec; name?: string })
+  /** VFIO_IOMMU_UNMAP_DMA of a vfio_dma (by name) or of [iova, iova + length). */
+  | (StepBase & { op: "vfio-unmap"; vfio: string; area?: string; iova?: SizeSpec; length?: SizeSpec })
+  /** Closing the VFIO container: every vfio_dma is unmapped and unpinned. */
+  | (StepBase & { op: "vfio-close"; vfio: string })
+  /** setrlimit(RLIMIT_MEMLOCK) of `process` (bytes, or "unlimited") and CAP_IPC_LOCK. */
+  | (StepBase & { op: "memlock"; process: string; limit?: SizeSpec | "unlimited"; capIpcLock?: boolean })
   /** Assertions on the state so far; a failed check is reported (CLI exit code 1), the run goes on. */
   | (StepBase & { op: "check" } & CheckSpec);
+
+/** The outcome of a device DMA (src/iommufd DmaResult). */
+export type DmaOutcome = "ok" | "io-page-fault" | "poison" | "offlined" | "freed";
+
+/**
+ * Pinning checks (pinRegistry(m).metrics(), machine-wide): sizes in bytes or "2M"/"1G", counts
+ * cumulative since the start.
+ */
+export interface PinCheck {
+  pinned?: SizeSpec;
+  heldBack?: SizeSpec;
+  pending?: SizeSpec;
+  leaked?: SizeSpec;
+  dmas?: number;
+  dmaToPoison?: number;
+  dmaToOffline?: number;
+  ioPageFaults?: number;
+  invalidations?: number;
+  revokes?: number;
+}
+
+/** RLIMIT_MEMLOCK accounting of a process: user->locked_vm (of its uid), mm->locked_vm, mm->pinned_vm. */
+export interface AccountingCheck {
+  process: string;
+  userLockedVm?: SizeSpec;
+  mmLockedVm?: SizeSpec;
+  pinnedVm?: SizeSpec;
+}
 
 export type StepOp = StepSpec["op"];
 
@@ -134,6 +201,13 @@ export interface CheckSpec {
   summary?: Partial<Pick<MachineSummary, "poisoned" | "offlined" | "leaked" | "free" | "inUse" | "hugetlbFree" | "numPoisonedPages">>;
   /** Violations so far, by name (an empty list: none). */
   violations?: InvariantName[];
+  /** The return value of the most recent step that has one (map, unmap, vfio-map, memory_failure…), e.g. -12 (-ENOMEM). */
+  ret?: number;
+  /** The outcome of the most recent dma step. */
+  dma?: DmaOutcome;
+  /** Pinning metrics (iommufd and VFIO). */
+  pins?: PinCheck;
+  accounting?: AccountingCheck;
 }
 
 /** A whole scenario file. */

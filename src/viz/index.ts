@@ -2,3 +2,4 @@
 export * from "./charts.js";
 export * from "./series.js";
 export * from "./timeline.js";
+export * from "./pinning.js";

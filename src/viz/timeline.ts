@@ -47,9 +47,24 @@ function label(lane: TimelineLane, evs: TimelineData["events"]): string {
     else if (ev.kind === "dissolve") parts.push(ev.ret === 0 ? "dissolved" : `dissolve ${ev.ret}`);
     else if (ev.kind === "invariant") parts.push(ev.name);
   }
+  if (lane === "iommu") {
+    // Count each kind of device-side event: "pin, map", "dma-to-poison", "io-page-fault ×2".
+    const counts = new Map<string, number>();
+    for (const e of evs) if (e.event.kind === "iommu") counts.set(e.event.what, (counts.get(e.event.what) ?? 0) + 1);
+    return [...counts].map(([w, n]) => (n > 1 ? `${w} ×${n}` : w)).join(", ");
+  }
   if (lane === "allocator" || parts.length === 0) return evs.length > 1 ? `×${evs.length}` : "";
   const uniq = [...new Set(parts)];
   return uniq.length === 1 && parts.length > 1 ? `${uniq[0]} ×${parts.length}` : uniq.join(", ");
+}
+
+/** DMA that reached poison or offlined memory is the point of Chapter 3: its own colour; IO page faults another. */
+function iommuCategory(evs: TimelineData["events"]): string {
+  const whats = new Set(evs.map((e) => (e.event.kind === "iommu" ? e.event.what : "")));
+  if (whats.has("dma-to-poison") || whats.has("dma-to-offlined")) return "dma to poison";
+  if (whats.has("io-page-fault")) return "io page fault";
+  if (whats.has("revoke")) return "revoke";
+  return "iommu";
 }
 
 function laneOf(kind: string): TimelineLane | null {
@@ -81,7 +96,7 @@ export function timelineRows(data: TimelineData, options: Pick<TimelineChartOpti
     const x = evs[0].step;
     rows.push({
       x, lane,
-      category: lane === "invariant" ? "violation" : lane,
+      category: lane === "invariant" ? "violation" : lane === "iommu" ? iommuCategory(evs) : lane,
       label: label(lane, evs),
       title: `${stepOk.get(x)?.path ?? x}: ${evs.slice(0, 8).map((e) => e.text).join("\n")}${evs.length > 8 ? `\n… ${evs.length - 8} more` : ""}`,
     });
@@ -109,6 +124,7 @@ export function timelineChart(data: TimelineData, options: TimelineChartOptions 
   const colour: Record<string, string> = {
     memory_failure: palette.model, signal: palette.poisoned, split: palette.neutral, unmap: palette.neutral,
     dissolve: palette.neutral, offline: palette.neutral, policy: palette.neutral, fault: palette.published, iommu: palette.neutral,
+    "dma to poison": palette.poisoned, "io page fault": palette.model, revoke: palette.model,
     allocator: palette.neutral, check: palette.healthy, "check failed": warning, violation: warning,
   };
   const categories = Object.keys(colour).filter((c) => rows.some((r) => r.category === c));

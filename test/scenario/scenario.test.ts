@@ -62,6 +62,15 @@ describe("schema errors name the step and the field", () => {
     expect(schemaError("name: t\nmachine: { memory: 1G }\n")).toMatch(/^t\.yaml: steps: /);
   });
 
+  it("iommufd/VFIO steps: a range is an area or iova + length, a DMA names one target, a policy is none/ebusy/revoke", () => {
+    expect(schemaError(HEAD + "steps:\n  - { op: ioas-unmap, ioas: a, area: r, iova: 2M, length: 2M }\n")).toMatch(/steps\[0\]: name the range by area or by iova \(\+ length\), not both/);
+    expect(schemaError(HEAD + "steps:\n  - { op: vfio-unmap, vfio: c, iova: 2M }\n")).toMatch(/steps\[0\]\.length: an iova range needs a length/);
+    expect(schemaError(HEAD + "steps:\n  - { op: dma, device: nic0 }\n")).toMatch(/steps\[0\]: name the target by area \(\+ offset\) or by iova, not neither/);
+    expect(schemaError(HEAD + "steps:\n  - { op: iommufd, name: i, process: app, policy: offline }\n")).toMatch(/steps\[0\]\.policy: expected a pin policy/);
+    expect(schemaError(HEAD + "steps:\n  - { op: check, pins: { pinned: 2Q } }\n")).toMatch(/steps\[0\]\.pins\.pinned: "2Q" is not a size/);
+    expect(schemaError(HEAD + "steps:\n  - { op: attach, device: d }\n")).toMatch(/attach to exactly one of ioas or vfio/);
+  });
+
   it("JSON and YAML describe the same scenario", () => {
     const yaml = HEAD + "steps:\n  - { op: write, mapping: heap, offset: 4K }\n";
     const json = JSON.stringify({ name: "t", machine: { memory: "1G" }, processes: ["app"], mappings: [{ name: "heap", process: "app", length: "1M" }], steps: [{ op: "write", mapping: "heap", offset: "4K" }] });
@@ -86,6 +95,19 @@ describe("steps the model rejects name the step", () => {
   it("a machine the model refuses", () => {
     expect(runError({ ...base, machine: { memory: "3M" } })).toMatch(/^t\.yaml: machine: memory: .* not a whole number of 2M/);
   });
+  it("unknown iommufd/IOAS/device/area names, and a closed iommufd", () => {
+    const io: ScenarioSpec["steps"] = [{ op: "iommufd", name: "i", process: "app" }, { op: "ioas", name: "a", iommufd: "i" }];
+    expect(runError({ ...base, steps: [{ op: "ioas", name: "a", iommufd: "nope" }] })).toMatch(/steps\[0\]\.iommufd: no iommufd "nope" \(no iommufds defined yet\)/);
+    expect(runError({ ...base, steps: [...io, { op: "dma", device: "nic0", iova: "2M" }] })).toMatch(/steps\[2\]\.device: no device "nic0"/);
+    expect(runError({ ...base, steps: [...io, { op: "ioas-unmap", ioas: "a", area: "ram" }] })).toMatch(/steps\[2\]\.area: no area "ram"/);
+    expect(runError({ ...base, steps: [...io, { op: "iommufd-close", iommufd: "i" }, { op: "map", ioas: "a", mapping: "heap" }] })).toMatch(/steps\[3\]\.ioas: IOAS "a" went with its closed iommufd/);
+  });
+
+  it("a failing pin check names the metric in domain words", () => {
+    const spec: ScenarioSpec = { ...base, steps: [{ op: "populate", mapping: "heap" }, { op: "iommufd", name: "i", process: "app" }, { op: "ioas", name: "a", iommufd: "i" }, { op: "map", ioas: "a", mapping: "heap" }, { op: "check", pins: { pinned: "2M", heldBack: 0 }, accounting: { process: "app", pinnedVm: "1M" } }] };
+    expect(runScenario(spec).checkFailures).toEqual(['steps[4]: pinned memory is "1M", expected "2M"']);
+  });
+
   it("a refused memfd_create is an outcome, and using that memfd is an error", () => {
     const spec: ScenarioSpec = { ...base, steps: [{ op: "memfd", name: "g", process: "app", size: "2M", keepUeMapped: true }] };
     expect(runScenario(spec).steps.at(-1)!.outcome).toBe("-EINVAL");
@@ -95,9 +117,11 @@ describe("steps the model rejects name the step", () => {
 
 describe("the example scenarios", () => {
   const files = scenarioFiles(SCENARIOS);
-  it("there are 6–10 of them", () => {
-    expect(files.length).toBeGreaterThanOrEqual(6);
-    expect(files.length).toBeLessThanOrEqual(10);
+  it("there are 6–10 memory-failure ones and at least 5 for iommufd/VFIO pinning (Chapter 3)", () => {
+    const pinning = files.filter((f) => /^(iommufd|vfio)-/.test(basename(f)));
+    expect(files.length - pinning.length).toBeGreaterThanOrEqual(6);
+    expect(files.length - pinning.length).toBeLessThanOrEqual(10);
+    expect(pinning.length).toBeGreaterThanOrEqual(5);
   });
 
   for (const f of files) {

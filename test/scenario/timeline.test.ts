@@ -30,6 +30,16 @@ describe("timelineChart", () => {
     expect(html).toMatch(/poisoned-frame-allocated/);
   });
 
+  it("labels the iommu lane by event kind and colours DMA that reached poison apart from IO page faults", () => {
+    const none = timelineRows(runExample("iommufd-1g-ue-none"), { lanes: ["iommu"] });
+    expect(none.map((x) => x.label)).toContain("dma-to-poison");
+    expect(none.find((x) => x.label === "dma-to-poison")!.category).toBe("dma to poison");
+    expect(none.map((x) => x.label)).toContain("iotlb-invalidate, unmap, unpin");
+    const revoke = timelineRows(runExample("iommufd-1g-ue-revoke"), { lanes: ["iommu"] });
+    expect(revoke.filter((x) => x.category === "io page fault").length).toBe(2);
+    expect(revoke.some((x) => x.category === "dma to poison")).toBe(false);
+  });
+
   it("stepsOnly drops the setup entries; lanes selects lanes", () => {
     const r = runExample("hugetlb-1g-keep-ue-mapped");
     const first = r.steps.find((s) => s.path === "steps[0]")!.index;
