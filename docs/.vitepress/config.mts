@@ -53,6 +53,7 @@ export default defineConfig({
       { text: "Chapter 0", link: "/chapters/00-what-mfr-does" },
       { text: "Chapter 1", link: "/chapters/01-thp-splitting-cost" },
       { text: "Chapter 2", link: "/chapters/02-memfd-policy-lifetimes" },
+      { text: "Chapter 3", link: "/chapters/03-iommufd-pinning" },
       { text: "Exercises", link: "/exercises" },
       { text: "Glossary", link: "/glossary" },
       { text: "References", link: "/references" },
@@ -65,6 +66,7 @@ export default defineConfig({
           { text: "0. What MFR does", link: "/chapters/00-what-mfr-does" },
           { text: "1. The cost of splitting THP", link: "/chapters/01-thp-splitting-cost" },
           { text: "2. memfd policy lifetimes", link: "/chapters/02-memfd-policy-lifetimes" },
+          { text: "3. iommufd pinning", link: "/chapters/03-iommufd-pinning" },
         ],
       },
       {

@@ -24,6 +24,7 @@ import { IOTLB_DEFAULTS, findIotlbCliff, iotlbMissCost, simulateIotlb } from "..
 import { poisonOutcome, type PoisonOutcomeInput } from "../../src/poison/outcome.js";
 import { chapter0Values } from "./lib-values-ch0.js";
 import { chapter2Values } from "./lib-values-ch2.js";
+import { chapter3Values } from "./lib-values-ch3.js";
 
 /** The IO working set the chapter uses as its example: fits 64 × 2M, not 64 × 4K. */
 const EXAMPLE_WS = 64 * 1024 * 1024;
@@ -166,6 +167,7 @@ export function libValues(): Record<string, string | number> {
   }
   Object.assign(v, chapter2Values());
   Object.assign(v, chapter0Values());
+  Object.assign(v, chapter3Values());
   return v;
 }
 

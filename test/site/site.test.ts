@@ -8,6 +8,8 @@ import { libValues } from "../../docs/.vitepress/lib-values.js";
 import { memcycleModel } from "../../src/thp/memcycle.js";
 import { formatSize } from "../../src/core/units.js";
 import { memoryLostByPolicy } from "../../src/mfr/policy/memory-lost.js";
+import { dmaOutcomeRows, heldBackOverVmLife } from "../../src/iommufd/vm-life.js";
+import { CH3_EXAMPLE } from "../../docs/.vitepress/ch3-example.js";
 import { CHROMIUM_ARGS, buildSiteOnce, findChromium, serveDist } from "./site-build.js";
 
 const CHAPTER = "/chapters/01-thp-splitting-cost.html";
@@ -166,6 +168,93 @@ describe("course site: Chapter 1 in a browser", { timeout: 180_000 }, () => {
     await waitForRender("lost-chart", m);
     const pinned = memoryLostByPolicy({ errors: 20, guest: "8G", seed: 1, pinned: true });
     expect(await page.textContent('[data-testid="lost-readout"]'), "with the pin held the kept folios are lost whole").toContain(`${formatSize(pinned.keepUeMapped.afterRelease.unusableBytes)} after release with the pin held`);
+  });
+
+  // Chapter 3: the iommufd pinning charts re-run heldBackOverVmLife() (src/iommufd/vm-life.ts) in the browser.
+  const ch3Run = (policy: "none" | "ebusy" | "revoke", o: { errors?: number; dmaPerDay?: number; punchPoisoned?: boolean } = {}) =>
+    heldBackOverVmLife({
+      policy, guest: CH3_EXAMPLE.guest, pageSize: CH3_EXAMPLE.pageSize, days: CH3_EXAMPLE.days, seed: CH3_EXAMPLE.seed,
+      errors: o.errors ?? CH3_EXAMPLE.errors, dmaPerDay: o.dmaPerDay ?? CH3_EXAMPLE.dmaPerDay, punchPoisoned: o.punchPoisoned ?? CH3_EXAMPLE.punchPoisoned,
+    });
+  const ch3PlotSvg = (testid: string) => page.$eval(`[data-testid="${testid}"] svg[viewBox]`, (s) => s.outerHTML);
+
+  it("Chapter 3: prints the model's numbers in the text", async () => {
+    await page.goto(base + "/chapters/03-iommufd-pinning.html", { waitUntil: "load" });
+    const shown = await page.$$eval("[data-lib]", (els) => els.map((e) => [e.getAttribute("data-lib") ?? "", e.textContent ?? ""] as [string, string]));
+    expect(shown.filter(([n]) => n.startsWith("ch3.")).length, "the chapter should show model-computed values").toBeGreaterThan(40);
+    const values = libValues();
+    for (const [name, text] of shown) expect(text, `value ${name} on the page`).toBe(String(values[name]));
+    const revoke = ch3Run("revoke").points.at(-1)!;
+    expect(new Map(shown).get("ch3.vm.revoke.poison"), "DMAs to poison with a revoke").toBe(String(revoke.dmaToPoison));
+  });
+
+  it("Chapter 3: draws the held-back chart (three policies) and redraws it when the error slider moves", async () => {
+    await page.waitForSelector('[data-testid="heldback-chart"] svg[viewBox]', { timeout: 20_000 });
+    const marks = await page.$$eval('[data-testid="heldback-chart"] svg[viewBox] path', (p) => p.length);
+    expect(marks, "step lines for three policies × two metrics").toBeGreaterThanOrEqual(6);
+    expect(await page.getAttribute('[data-testid="heldback-chart"]', "role")).toBe("img");
+    expect(await page.getAttribute('[data-testid="heldback-chart"]', "aria-label")).toMatch(/held back/);
+    expect(await page.getAttribute('[data-testid="heldback-slider"]', "aria-label")).toMatch(/errors/);
+    const before = await ch3PlotSvg("heldback-chart");
+    const n = await renders("heldback-chart");
+    await page.locator('[data-testid="heldback-slider"]').fill("6");
+    await waitForRender("heldback-chart", n);
+    expect(await ch3PlotSvg("heldback-chart"), "the curves move with the number of errors").not.toBe(before);
+    const none = ch3Run("none", { errors: 6 });
+    const peak = Math.max(...none.points.filter((p) => p.phase === "running").map((p) => p.heldBackBytes));
+    expect(await page.textContent('[data-testid="heldback-readout"]'), "readout at 6 errors, no policy").toContain(`none (mainline): held back up to ${formatSize(peak)}`);
+  });
+
+  it("Chapter 3: draws the DMA outcome chart and redraws it when the DMA-rate slider moves; a revoke lets no DMA reach poison", async () => {
+    await page.waitForSelector('[data-testid="dma-chart"] svg[viewBox]', { timeout: 20_000 });
+    const bars = await page.$$eval('[data-testid="dma-chart"] svg[viewBox] rect', (r) => r.length);
+    expect(bars, "stacked bars for the policies").toBeGreaterThan(0);
+    expect(await page.getAttribute('[data-testid="dma-chart"]', "role")).toBe("img");
+    expect(await page.getAttribute('[data-testid="dma-slider"]', "aria-label")).toMatch(/DMA/);
+    const before = await ch3PlotSvg("dma-chart");
+    const n = await renders("dma-chart");
+    await page.locator('[data-testid="dma-slider"]').fill("40");
+    await waitForRender("dma-chart", n);
+    expect(await ch3PlotSvg("dma-chart"), "the bars move with the DMA rate").not.toBe(before);
+    const rows = dmaOutcomeRows((["none", "ebusy", "revoke"] as const).map((p) => ch3Run(p, { dmaPerDay: 40 })));
+    const count = (p: string, o: string) => rows.find((r) => r.policy === p && r.outcome === o)!.count;
+    const readout = (await page.textContent('[data-testid="dma-readout"]')) ?? "";
+    expect(readout, "no policy: DMAs to poison at 40 a day").toContain(`none (mainline): ${count("none", "poison")} DMA`);
+    expect(readout, "revoke: IO page faults instead").toContain(`revoke: 0 DMAs to poison, 0 to offlined memory, ${count("revoke", "io-page-fault")} IO page faults`);
+  });
+
+  it("Chapter 3: draws the pin-lifetime chart and redraws it for another policy", async () => {
+    await page.waitForSelector('[data-testid="lifetime-chart"] svg[viewBox]', { timeout: 20_000 });
+    expect(await page.$$eval('[data-testid="lifetime-chart"] svg[viewBox] rect', (r) => r.length), "one bar per held state").toBeGreaterThanOrEqual(4);
+    const before = await ch3PlotSvg("lifetime-chart");
+    const n = await renders("lifetime-chart");
+    await page.locator('[data-testid="lifetime-policy"]').selectOption("revoke");
+    await waitForRender("lifetime-chart", n);
+    expect(await ch3PlotSvg("lifetime-chart"), "with a revoke the pin ends at the error").not.toBe(before);
+    expect(await page.textContent('[data-testid="lifetime-readout"]')).toContain('lasts until "UE: memory_failure()"');
+  });
+
+  it("Chapter 3: recomputes the pinning charts on every slider move (prints the measured time)", async () => {
+    const measure = async (testid: string, slider: string, values: string[]) => {
+      const compute: number[] = [];
+      const total: number[] = [];
+      for (const v of values) {
+        const n = await renders(testid);
+        await page.locator(`[data-testid="${slider}"]`).fill(v);
+        await waitForRender(testid, n);
+        compute.push(Number(await page.getAttribute(`[data-testid="${testid}"]`, "data-compute-ms")));
+        total.push(Number(await page.getAttribute(`[data-testid="${testid}"]`, "data-render-ms")));
+      }
+      const med = (a: number[]) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
+      return { compute: med(compute), total: med(total), max: Math.max(...total) };
+    };
+    const held = await measure("heldback-chart", "heldback-slider", ["1", "2", "3", "4", "5", "8", "10", "12", "9", "7", "0"]);
+    const dma = await measure("dma-chart", "dma-slider", ["1", "4", "8", "16", "24", "32", "48", "64", "30", "12", "2"]);
+    console.log(
+      `[site] Chapter 3 slider recompute (median of 11; three VM lives on the Machine each): held-back chart library ${held.compute.toFixed(2)} ms, ` +
+        `library+Plot ${held.total.toFixed(2)} ms (max ${held.max.toFixed(1)}); DMA chart library ${dma.compute.toFixed(2)} ms, library+Plot ${dma.total.toFixed(2)} ms (max ${dma.max.toFixed(1)})`,
+    );
+    for (const m of [held, dma]) expect(Number.isFinite(m.total) && m.total > 0, "each move recorded a render time").toBe(true);
   });
 
   it("logged no console errors, page errors or failed requests", () => {

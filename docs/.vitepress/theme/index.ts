@@ -5,6 +5,9 @@ import IotlbCliffChart from "./components/IotlbCliffChart.vue";
 import AssumptionList from "./components/AssumptionList.vue";
 import ParamTable from "./components/ParamTable.vue";
 import MemoryLostChart from "./components/MemoryLostChart.vue";
+import PinHeldBackChart from "./components/PinHeldBackChart.vue";
+import PinDmaChart from "./components/PinDmaChart.vue";
+import PinLifetimeChart from "./components/PinLifetimeChart.vue";
 import "./custom.css";
 
 export default {
@@ -15,5 +18,8 @@ export default {
     app.component("AssumptionList", AssumptionList);
     app.component("ParamTable", ParamTable);
     app.component("MemoryLostChart", MemoryLostChart);
+    app.component("PinHeldBackChart", PinHeldBackChart);
+    app.component("PinDmaChart", PinDmaChart);
+    app.component("PinLifetimeChart", PinLifetimeChart);
   },
 } satisfies Theme;

@@ -1,0 +1,63 @@
+// Exercise 3.2 — when can this folio be freed? (Chapter 3).
+// One 2M HugeTLB folio of guest RAM, maybe pinned for a device, maybe poisoned, maybe released by
+// the VMM: predict where it ends up. The tests play the same story on the course's Machine.
+// Reference solution: the student's file is generated from this one (see src/grader/stubs.ts). // reference-only
+
+/** Who holds a FOLL_LONGTERM pin on the folio for a device. */
+export type Holder = "none" | "iommufd-file" | "iommufd-va" | "vfio";
+
+/** The story of one folio, in order: pin, error, release, unpin. */
+export interface FolioStory {
+  /** The memfd was created with MFD_MF_KEEP_UE_MAPPED (RFC v2/v3 release path). */
+  keepUeMapped: boolean;
+  /** The pin: iommufd by memfd (IOMMU_IOAS_MAP_FILE), iommufd by address (IOMMU_IOAS_MAP), VFIO type1, or nobody. */
+  holder: Holder;
+  /**
+   * The iommufd context's policy (only meaningful for the iommufd holders): "none" (mainline),
+   * "ebusy" (filemap_offline_hwpoison_folio leaves a pinned folio alone, Jiaqi Yan 21 Jan 2025),
+   * "revoke" (the memfd owner revokes iommufd areas over a range it removes or that is poisoned).
+   */
+  policy: "none" | "ebusy" | "revoke";
+  /** memory_failure() hits one 4K page of the folio after the pin is taken. */
+  poisoned: boolean;
+  /** "truncate": the VMM munmaps and truncates the memfd to 0; "keep": it keeps the memfd. */
+  release: "keep" | "truncate";
+  /** When the pin holder unmaps: before the release, after it, or never (the VM runs on). */
+  unpin: "before" | "after" | "never";
+}
+
+/**
+ * - "in use": still in the memfd's page cache;
+ * - "pending": removed from the memfd but still allocated because a pin holds it;
+ * - "free": the allocator got the memory back (a healthy folio to the HugeTLB pool, or a dissolved
+ *   poisoned folio's healthy 4K pages to the buddy allocator, its raw poisoned page kept off);
+ * - "leaked": nobody can use or free it (held only by memory-failure's references, or a poisoned
+ *   folio sitting in the pool that the allocator will never hand out).
+ */
+export type Fate = "in use" | "pending" | "free" | "leaked";
+
+export interface FolioOutcome {
+  fate: Fate;
+  /** free_hugepages of the 2M pool afterwards; the pool has 2 pages and the memfd used one. */
+  freeHugepages: number;
+}
+
+/** Where the folio ends up, and what the pool's free count says about it. */
+export function folioFate(s: FolioStory): FolioOutcome {
+  // BEGIN SOLUTION: decide whether a pin is still held when the memfd lets go, then what release does
+  if (s.release === "keep") return { fate: "in use", freeHugepages: 1 };
+  // The revoke notifier drops a file-backed pin when the range is poisoned or removed: it never
+  // outlives the release.
+  const revoked = s.holder === "iommufd-file" && s.policy === "revoke";
+  const pinnedAtRelease = s.holder !== "none" && !revoked && s.unpin !== "before";
+  if (pinnedAtRelease && s.unpin === "never") return { fate: "pending", freeHugepages: 1 };
+  if (!s.poisoned) return { fate: "free", freeHugepages: 2 };
+  // Without the policy a truncated hwpoisoned HugeTLB folio keeps memory-failure's reference.
+  if (!s.keepUeMapped) return { fate: "leaked", freeHugepages: 1 };
+  if (!pinnedAtRelease) return { fate: "free", freeHugepages: 1 }; // dissolved: nr_hugepages drops
+  // The release path ran while pinned. -EBUSY keeps MFR's references (the folio stays allocated);
+  // without it MFR drops them, the dissolve fails, and the folio is freed later, poisoned, into the pool.
+  const ebusy = s.holder !== "vfio" && s.policy === "ebusy";
+  return { fate: "leaked", freeHugepages: ebusy ? 1 : 2 };
+  // END SOLUTION
+}
