@@ -39,8 +39,9 @@ export interface TlbCounters {
 export class TlbHierarchy {
   readonly l1: (LruTlb | null)[];
   readonly stlb: LruTlb | null;
+  /** Per size code, the STLB if it holds that size, else null (one load on the hot path). */
+  private readonly l2: (LruTlb | null)[];
   private readonly stlbHolds: boolean[];
-  accesses = 0;
   l1Hits = 0;
   stlbHits = 0;
   walks = 0;
@@ -53,6 +54,7 @@ export class TlbHierarchy {
     });
     this.stlb = config.stlb ? new LruTlb(config.stlb.geometry, "stlb") : null;
     this.stlbHolds = PAGE_SIZES.map((s) => !!config.stlb && config.stlb.sizes.includes(s));
+    this.l2 = this.stlbHolds.map((h) => (h ? this.stlb : null));
     if (this.l1.every((t) => t === null) && !this.stlb) {
       throw new ParameterError("tlb", "the hierarchy has no TLB at all", "give at least one L1 or an STLB");
     }
@@ -60,20 +62,25 @@ export class TlbHierarchy {
 
   /** Translates 4K page number `vpn` mapped with size code `code`; returns HIT_L1, HIT_STLB or PAGE_WALK. */
   access(vpn: number, code: number): number {
-    this.accesses++;
-    const pn = vpn >>> PN_SHIFT[code];
+    const pn = vpn >>> (9 * code); // PN_SHIFT[code]
     const l1 = this.l1[code];
     if (l1 !== null && l1.access(pn, code)) {
       this.l1Hits++;
       return HIT_L1;
     }
-    if (this.stlbHolds[code] && (this.stlb as LruTlb).access(pn, code)) {
+    const l2 = this.l2[code];
+    if (l2 !== null && l2.access(pn, code)) {
       this.stlbHits++;
       return HIT_STLB;
     }
     this.walks++;
     this.walksBySize[code]++;
     return PAGE_WALK;
+  }
+
+  /** Every access ends in exactly one of the three outcomes, so it is not counted separately. */
+  get accesses(): number {
+    return this.l1Hits + this.stlbHits + this.walks;
   }
 
   counters(): TlbCounters {
@@ -92,7 +99,7 @@ export class TlbHierarchy {
   }
 
   resetCounters(): void {
-    this.accesses = this.l1Hits = this.stlbHits = this.walks = 0;
+    this.l1Hits = this.stlbHits = this.walks = 0;
     this.walksBySize.fill(0);
     for (const t of this.l1) t?.resetCounters();
     this.stlb?.resetCounters();

@@ -24,6 +24,8 @@ export class LruTlb {
   readonly entries: number;
   readonly ways: number;
   readonly sets: number;
+  /** sets − 1 when sets is a power of two (index by mask, as hardware does), else −1 (modulo). */
+  private readonly setMask: number;
   private readonly tags: Int32Array;
   private readonly stamps: Int32Array;
   private clock = 0;
@@ -39,6 +41,7 @@ export class LruTlb {
     this.entries = geometry.entries;
     this.ways = geometry.ways;
     this.sets = geometry.entries / geometry.ways;
+    this.setMask = (this.sets & (this.sets - 1)) === 0 ? this.sets - 1 : -1;
     this.tags = new Int32Array(this.entries).fill(EMPTY_TAG);
     this.stamps = new Int32Array(this.entries);
   }
@@ -49,7 +52,7 @@ export class LruTlb {
    */
   access(pn: number, code: number): boolean {
     const tag = pn * 4 + code;
-    const base = (pn % this.sets) * this.ways;
+    const base = (this.setMask >= 0 ? pn & this.setMask : pn % this.sets) * this.ways;
     const tags = this.tags;
     const stamps = this.stamps;
     const stamp = ++this.clock;
@@ -62,8 +65,9 @@ export class LruTlb {
         this.hits++;
         return true;
       }
-      if (stamps[i] < oldest) {
-        oldest = stamps[i];
+      const st = stamps[i];
+      if (st < oldest) {
+        oldest = st;
         victim = i;
       }
     }
