@@ -51,7 +51,7 @@ export class LruTlb {
    * Returns true on a hit.
    */
   access(pn: number, code: number): boolean {
-    const tag = pn * 4 + code;
+    const tag = (pn << 2) | code; // = pn * 4 + code, kept in int32 (pn < 2^29)
     const base = (this.setMask >= 0 ? pn & this.setMask : pn % this.sets) * this.ways;
     const tags = this.tags;
     const stamps = this.stamps;
@@ -86,7 +86,7 @@ export class LruTlb {
 
   /** True if the translation is present; changes neither LRU order nor counters. */
   contains(pn: number, code: number): boolean {
-    const tag = pn * 4 + code;
+    const tag = (pn << 2) | code; // = pn * 4 + code, kept in int32 (pn < 2^29)
     const base = (pn % this.sets) * this.ways;
     for (let i = base; i < base + this.ways; i++) if (this.tags[i] === tag) return true;
     return false;

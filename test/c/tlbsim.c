@@ -20,6 +20,7 @@
 
 typedef struct {
   uint32_t entries, ways, sets;
+  int64_t set_mask; /* sets - 1 when sets is a power of two, else -1 (as LruTlb.setMask) */
   int32_t *tags;    /* pn * 4 + code, -1 when empty (pn < 2^29, as in TS) */
   int32_t *stamps;  /* LRU: last-use time; 0 = never used */
   int32_t clock;
@@ -36,6 +37,7 @@ static int lru_init(lru_tlb *t, uint32_t entries, uint32_t ways) {
   t->entries = entries;
   t->ways = ways;
   t->sets = entries / ways;
+  t->set_mask = (t->sets & (t->sets - 1)) == 0 ? (int64_t)t->sets - 1 : -1;
   t->tags = malloc(sizeof(int32_t) * entries);
   t->stamps = calloc(entries, sizeof(int32_t));
   if (!t->tags || !t->stamps) return -1;
@@ -46,7 +48,7 @@ static int lru_init(lru_tlb *t, uint32_t entries, uint32_t ways) {
 /* Mirrors LruTlb.access(): hit → refresh stamp; miss → fill the first least-recently-used way. */
 static int lru_access(lru_tlb *t, uint32_t pn, uint32_t code) {
   int32_t tag = (int32_t)(pn * 4u + code);
-  uint32_t base = (pn % t->sets) * t->ways;
+  uint32_t base = (t->set_mask >= 0 ? (pn & (uint32_t)t->set_mask) : pn % t->sets) * t->ways;
   int32_t stamp = ++t->clock;
   if (stamp == STAMP_LIMIT) { /* same renormalisation as LruTlb.renormalize() */
     for (uint32_t i = 0; i < t->entries; i++) t->stamps[i] = t->stamps[i] > STAMP_SHIFT ? t->stamps[i] - STAMP_SHIFT : 0;
