@@ -4,12 +4,11 @@
  * libValues() in lib-values.ts.
  */
 import { EHWPOISON, Machine, formatSize, pageSizeBytes, type MfrEvent } from "../../src/index.js";
-import { Iommufd, VfioContainer, heldBackOverVmLife, pinVsMemfdLifetime, type PinPolicy, type VmLifeSeries } from "../../src/iommufd/index.js";
-import { CH3_EXAMPLE } from "./ch3-example.js";
+import { Iommufd, VfioContainer, pinVsMemfdLifetime, type PinPolicy } from "../../src/iommufd/index.js";
+import { CH3_EXAMPLE, CH3_POLICIES, ch3VmLife } from "./ch3-example.js";
 import { fmt } from "./format.js";
 
 const G = 2 ** 30;
-const POLICIES: PinPolicy[] = ["none", "ebusy", "revoke"];
 
 /** A VMM with `length` of anonymous memory (4K pages unless thp), faulted in. */
 function anonVmm(length: string, thp = false) {
@@ -148,14 +147,13 @@ export function chapter3Values(): Record<string, string | number> {
 
   // Memory held back and DMA outcomes over the example VM's life, per policy.
   const ex = CH3_EXAMPLE;
-  const run = (policy: PinPolicy, o: Partial<Parameters<typeof heldBackOverVmLife>[0]> = {}): VmLifeSeries =>
-    heldBackOverVmLife({ policy, errors: ex.errors, guest: ex.guest, pageSize: ex.pageSize, days: ex.days, dmaPerDay: ex.dmaPerDay, seed: ex.seed, punchPoisoned: ex.punchPoisoned, ...o });
+  const run = ch3VmLife;
   v["ch3.vm.guest"] = ex.guest;
   v["ch3.vm.folio"] = ex.pageSize;
   v["ch3.vm.days"] = ex.days;
   v["ch3.vm.errors"] = ex.errors;
   v["ch3.vm.dmaPerDay"] = ex.dmaPerDay;
-  for (const policy of POLICIES) {
+  for (const policy of CH3_POLICIES) {
     const s = run(policy);
     const last = s.points[s.points.length - 1];
     const running = s.points.filter((p) => p.phase === "running");

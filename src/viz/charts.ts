@@ -22,6 +22,8 @@ export interface ChartPalette {
   /** Healthy and poisoned pieces of a folio. */
   healthy: string;
   poisoned: string;
+  /** A caution hue: a policy that refuses (-EBUSY), memory taken offline. */
+  warning: string;
 }
 
 /** Default palette for notebooks (Observable's "observable10" hues, readable on white). */
@@ -32,6 +34,7 @@ export const DEFAULT_PALETTE: ChartPalette = {
   neutral: "#6b7280",
   healthy: "#3ca951",
   poisoned: "#ff725c",
+  warning: "#efb118",
 };
 
 export interface ChartOptions {

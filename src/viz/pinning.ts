@@ -28,9 +28,9 @@ const METRIC_LABEL: Record<VmLifeMetric, string> = {
 const DASH: Record<VmLifeMetric, string> = { heldBackBytes: "none", pinnedBytes: "1,3", pendingBytes: "6,3", leakedBytes: "2,2", offlinedBytes: "8,2,2,2" };
 const DASH_NAME: Record<VmLifeMetric, string> = { heldBackBytes: "solid", pinnedBytes: "dotted", pendingBytes: "long dashes", leakedBytes: "short dashes", offlinedBytes: "dash-dot" };
 
-/** Colour per policy; the palette's model / poisoned / healthy hues. */
+/** Colour per policy; the palette's poisoned / warning / model hues. */
 function policyColours(p: ChartPalette): Record<string, string> {
-  return { none: p.poisoned, ebusy: "#efb118", revoke: p.model };
+  return { none: p.poisoned, ebusy: p.warning, revoke: p.model };
 }
 
 function doc(options: ChartOptions): unknown {
@@ -115,7 +115,7 @@ export function dmaOutcomeChart(rows: readonly DmaOutcomeRow[], options: ChartOp
   const shown = options.hideOk ? rows.filter((r) => r.outcome !== "ok") : [...rows];
   const pal = palette(options);
   const outcomes = ["ok", "poison", "offlined", "io-page-fault"].filter((o) => shown.some((r) => r.outcome === o));
-  const colour: Record<string, string> = { ok: pal.healthy, poison: pal.poisoned, offlined: "#efb118", "io-page-fault": pal.model };
+  const colour: Record<string, string> = { ok: pal.healthy, poison: pal.poisoned, offlined: pal.warning, "io-page-fault": pal.model };
   const policies = [...new Set(shown.map((r) => r.policy))];
   const title = options.title ?? "Where the device's DMAs went";
   const desc = policies.map((p) => `${p}: ${shown.filter((r) => r.policy === p).map((r) => `${r.outcome} ${r.count}`).join(", ")}`);

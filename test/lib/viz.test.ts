@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import {
-  GOLDEN_COVE, ParameterError, folioSplitChart, hitRateSweep, iotlbCliffChart, memcycleChart, memcycleSeries,
+  DEFAULT_PALETTE, GOLDEN_COVE, ParameterError, dmaOutcomeChart, heldBackChart, heldBackOverVmLife, folioSplitChart, hitRateSweep, iotlbCliffChart, memcycleChart, memcycleSeries,
   nonUniformSplit, parseSize, powerOfTwoTicks, tlbReachChart, walkRefsChart, walkRefsRows,
-  type ChartElement, type ThroughputPoint,
+  type ChartElement, type DmaOutcomeRow, type ThroughputPoint,
 } from "../../src/index.js";
 import { htmlTable, nodeDocument, plotSvg, render, toHtml, toSvg } from "../../src/viz/node.js";
 
@@ -79,6 +79,17 @@ describe("chart builders render in linkedom", () => {
   it("takes theme colours (CSS variables) from the palette", () => {
     const el = render(walkRefsChart, walkRefsRows(), { palette: { pageSize: { "2M": "var(--vp-c-brand-1)" } } });
     expect(toHtml(el)).toMatch(/var\(--vp-c-brand-1\)/);
+  });
+
+  it("draws the -EBUSY policy and offlined memory in the palette's warning colour, so a theme can restyle them", () => {
+    const series = (["none", "ebusy", "revoke"] as const).map((policy) => heldBackOverVmLife({ policy, seed: 2, punchPoisoned: true }));
+    const rows: DmaOutcomeRow[] = [{ policy: "none", outcome: "poison", count: 2 }, { policy: "ebusy", outcome: "offlined", count: 3 }];
+    const themed = { palette: { warning: "var(--vp-c-warning-1)" } };
+    for (const html of [toHtml(render(heldBackChart, series, themed)), toHtml(render(dmaOutcomeChart, rows, themed))]) {
+      expect(html, "the warning slot reaches the chart").toContain("var(--vp-c-warning-1)");
+      expect(html, "no hard-coded warning hue is left beside the theme's").not.toContain(DEFAULT_PALETTE.warning);
+    }
+    expect(toHtml(render(heldBackChart, series)), "without a palette the -EBUSY line takes the default warning hue").toContain(DEFAULT_PALETTE.warning);
   });
 
   it("powerOfTwoTicks thins to at most the asked number of ticks", () => {

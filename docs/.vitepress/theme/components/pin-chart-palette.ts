@@ -6,4 +6,8 @@ export const PIN_CHART_PALETTE = {
   published: "var(--vp-c-warning-1)",
   healthy: "var(--vp-c-green-1)",
   neutral: "var(--vp-c-text-3)",
+  warning: "var(--vp-c-warning-1)",
 };
+
+/** Loads Chapter 3's chart builders in the browser only. */
+export const loadPinning = () => import("@lib/viz/pinning");
