@@ -150,17 +150,20 @@ function reachMarks(reach: Partial<Record<PageSize, number>> | undefined, sizes:
 // ---- charts --------------------------------------------------------------------------------
 
 /**
- * Hit rate of a TLB as the working set grows, one line per translation size, with the TLB
- * reach (entries × page size) of each size as a dashed rule: past it, the hit rate falls.
+ * A log-x line chart of one value per page size against the working set, with the reach of
+ * each page size drawn as dashed rules: the shape shared by the TLB-reach and IOTLB-cliff charts.
  */
-export function tlbReachChart(
-  rows: readonly HitRatePoint[],
-  options: ChartOptions & { reach?: Partial<Record<PageSize, number>>; tlbName?: string } = {},
+function workingSetChart<R extends { workingSetBytes: number; pageSize: PageSize }>(
+  rows: readonly R[],
+  y: keyof R & string,
+  yRange: [number, number],
+  spec: { title: string; caption: string; describe: (sizes: PageSize[]) => string; xLabel: string; yLabel: string; yMax: number; reachLabel: string },
+  options: ChartOptions & { reach?: Partial<Record<PageSize, number>> },
 ): ChartElement {
   checkRows("rows", rows);
   for (const r of rows) {
     checkNumber("workingSetBytes", r.workingSetBytes, 1);
-    checkNumber("hitRate", r.hitRate, 0, 1);
+    checkNumber(y, r[y] as unknown as number, yRange[0], yRange[1]);
     checkPageSize("pageSize", r.pageSize);
   }
   const document = resolveDocument(options);
@@ -168,28 +171,46 @@ export function tlbReachChart(
   const sizes = sizesIn(rows);
   const ws = rows.map((r) => r.workingSetBytes);
   const lo = Math.min(...ws), hi = Math.max(...ws);
-  const title = options.title ?? `TLB hit rate vs working set${options.tlbName ? ` (${options.tlbName})` : ""}`;
-  const worst = sizes.map((s) => {
-    const last = rows.filter((r) => r.pageSize === s).reduce((a, b) => (b.workingSetBytes > a.workingSetBytes ? b : a));
-    return `${s}: ${pct(last.hitRate)} at ${formatSize(last.workingSetBytes)}`;
-  });
+  const title = options.title ?? spec.title;
   return finish(Plot.plot({
     document: document as never,
     width: options.width ?? 640,
     height: options.height ?? 360,
     title,
-    caption: options.caption ?? "Uniform random accesses over the working set. Dashed: TLB reach per page size. Simulated with the course's LRU TLB engine.",
+    caption: options.caption ?? spec.caption,
     ariaLabel: title,
-    ariaDescription: `Line chart, log x axis from ${formatSize(lo)} to ${formatSize(hi)}; hit rate at the largest working set: ${worst.join("; ")}.`,
-    x: { type: "log", label: "working set", ticks: powerOfTwoTicks(lo, hi), tickFormat: formatSize },
-    y: { label: "TLB hit rate", domain: [0, 1], tickFormat: pct, grid: true },
+    ariaDescription: `Line chart, log x axis from ${formatSize(lo)} to ${formatSize(hi)}; ${spec.describe(sizes)}.`,
+    x: { type: "log", label: spec.xLabel, ticks: powerOfTwoTicks(lo, hi), tickFormat: formatSize },
+    y: { label: spec.yLabel, domain: [0, spec.yMax], tickFormat: pct, grid: true },
     color: { domain: sizes, range: sizes.map((s) => palette.pageSize[s]), legend: true },
     marks: [
-      ...reachMarks(options.reach, sizes, palette, "reach", lo, hi),
-      Plot.lineY(rows as HitRatePoint[], { x: "workingSetBytes", y: "hitRate", stroke: "pageSize", z: "pageSize" }),
-      Plot.dot(rows as HitRatePoint[], { x: "workingSetBytes", y: "hitRate", fill: "pageSize", r: 2.5 }),
+      ...reachMarks(options.reach, sizes, palette, spec.reachLabel, lo, hi),
+      Plot.lineY(rows as R[], { x: "workingSetBytes", y, stroke: "pageSize", z: "pageSize" }),
+      Plot.dot(rows as R[], { x: "workingSetBytes", y, fill: "pageSize", r: 2.5 }),
     ],
   }));
+}
+
+/**
+ * Hit rate of a TLB as the working set grows, one line per translation size, with the TLB
+ * reach (entries × page size) of each size as a dashed rule: past it, the hit rate falls.
+ */
+export function tlbReachChart(
+  rows: readonly HitRatePoint[],
+  options: ChartOptions & { reach?: Partial<Record<PageSize, number>>; tlbName?: string } = {},
+): ChartElement {
+  return workingSetChart(rows, "hitRate", [0, 1], {
+    title: `TLB hit rate vs working set${options.tlbName ? ` (${options.tlbName})` : ""}`,
+    caption: "Uniform random accesses over the working set. Dashed: TLB reach per page size. Simulated with the course's LRU TLB engine.",
+    describe: (sizes) => `hit rate at the largest working set: ${sizes.map((s) => {
+      const last = rows.filter((r) => r.pageSize === s).reduce((a, b) => (b.workingSetBytes > a.workingSetBytes ? b : a));
+      return `${s}: ${pct(last.hitRate)} at ${formatSize(last.workingSetBytes)}`;
+    }).join("; ")}`,
+    xLabel: "working set",
+    yLabel: "TLB hit rate",
+    yMax: 1,
+    reachLabel: "reach",
+  }, options);
 }
 
 /** Memory references per TLB miss: native walks vs nested (2D) walks, as horizontal bars. */
@@ -274,40 +295,18 @@ export function iotlbCliffChart(
   rows: readonly ThroughputPoint[],
   options: ChartOptions & { reach?: Partial<Record<PageSize, number>> } = {},
 ): ChartElement {
-  checkRows("rows", rows);
-  for (const r of rows) {
-    checkNumber("workingSetBytes", r.workingSetBytes, 1);
-    checkNumber("relativeThroughput", r.relativeThroughput, 0, 1.5);
-    checkPageSize("pageSize", r.pageSize);
-  }
-  const document = resolveDocument(options);
-  const palette = resolvePalette(options.palette);
-  const sizes = sizesIn(rows);
-  const ws = rows.map((r) => r.workingSetBytes);
-  const lo = Math.min(...ws), hi = Math.max(...ws);
-  const title = options.title ?? "IOTLB cliff: relative IO throughput vs IO working set";
-  const summary = sizes.map((s) => {
-    const pts = rows.filter((r) => r.pageSize === s);
-    const min = pts.reduce((a, b) => (b.relativeThroughput < a.relativeThroughput ? b : a));
-    return `${s} falls to ${pct(min.relativeThroughput)} at ${formatSize(min.workingSetBytes)}`;
-  });
-  return finish(Plot.plot({
-    document: document as never,
-    width: options.width ?? 640,
-    height: options.height ?? 360,
-    title,
-    caption: options.caption ?? "Simulated IOTLB (assumed size, see the model's assumptions). Dashed: IOTLB reach per page size. Throughput relative to all-hits.",
-    ariaLabel: title,
-    ariaDescription: `Line chart, log x axis from ${formatSize(lo)} to ${formatSize(hi)}; ${summary.join("; ")}.`,
-    x: { type: "log", label: "IO working set", ticks: powerOfTwoTicks(lo, hi), tickFormat: formatSize },
-    y: { label: "relative throughput", domain: [0, Math.max(1, ...rows.map((r) => r.relativeThroughput))], tickFormat: pct, grid: true },
-    color: { domain: sizes, range: sizes.map((s) => palette.pageSize[s]), legend: true },
-    marks: [
-      ...reachMarks(options.reach, sizes, palette, "IOTLB reach", lo, hi),
-      Plot.lineY(rows as ThroughputPoint[], { x: "workingSetBytes", y: "relativeThroughput", stroke: "pageSize", z: "pageSize" }),
-      Plot.dot(rows as ThroughputPoint[], { x: "workingSetBytes", y: "relativeThroughput", fill: "pageSize", r: 2.5 }),
-    ],
-  }));
+  return workingSetChart(rows, "relativeThroughput", [0, 1.5], {
+    title: "IOTLB cliff: relative IO throughput vs IO working set",
+    caption: "Simulated IOTLB (assumed size, see the model's assumptions). Dashed: IOTLB reach per page size. Throughput relative to all-hits.",
+    describe: (sizes) => sizes.map((s) => {
+      const min = rows.filter((r) => r.pageSize === s).reduce((a, b) => (b.relativeThroughput < a.relativeThroughput ? b : a));
+      return `${s} falls to ${pct(min.relativeThroughput)} at ${formatSize(min.workingSetBytes)}`;
+    }).join("; "),
+    xLabel: "IO working set",
+    yLabel: "relative throughput",
+    yMax: Math.max(1, ...rows.map((r) => r.relativeThroughput)),
+    reachLabel: "IOTLB reach",
+  }, options);
 }
 
 /**
