@@ -26,8 +26,12 @@ export class LruTlb {
   readonly sets: number;
   /** sets − 1 when sets is a power of two (index by mask, as hardware does), else −1 (modulo). */
   private readonly setMask: number;
-  private readonly tags: Int32Array;
-  private readonly stamps: Int32Array;
+  /**
+   * Way w of set s lives at slot i = s * ways + w: its tag at slots[2i], its LRU stamp (last
+   * use; 0 = never) at slots[2i + 1]. One array keeps a set's tags and stamps on the same cache
+   * lines, and V8 checks one array's bounds (the C reference uses the same layout).
+   */
+  private readonly slots: Int32Array;
   private clock = 0;
   hits = 0;
   misses = 0;
@@ -42,8 +46,12 @@ export class LruTlb {
     this.ways = geometry.ways;
     this.sets = geometry.entries / geometry.ways;
     this.setMask = (this.sets & (this.sets - 1)) === 0 ? this.sets - 1 : -1;
-    this.tags = new Int32Array(this.entries).fill(EMPTY_TAG);
-    this.stamps = new Int32Array(this.entries);
+    this.slots = new Int32Array(2 * this.entries);
+    this.flush();
+  }
+
+  private setBase(pn: number): number {
+    return (this.setMask >= 0 ? pn & this.setMask : pn % this.sets) * this.ways * 2;
   }
 
   /**
@@ -52,50 +60,51 @@ export class LruTlb {
    */
   access(pn: number, code: number): boolean {
     const tag = (pn << 2) | code; // = pn * 4 + code, kept in int32 (pn < 2^29)
-    const base = (this.setMask >= 0 ? pn & this.setMask : pn % this.sets) * this.ways;
-    const tags = this.tags;
-    const stamps = this.stamps;
+    const a = this.slots;
+    const base = this.setBase(pn);
     const stamp = ++this.clock;
     if (stamp === STAMP_LIMIT) return this.renormalize(pn, code);
     let victim = base;
-    let oldest = stamps[base];
-    for (let i = base, end = base + this.ways; i < end; i++) {
-      if (tags[i] === tag) {
-        stamps[i] = stamp;
+    let oldest = a[base + 1];
+    for (let i = base, end = base + 2 * this.ways; i < end; i += 2) {
+      if (a[i] === tag) {
+        a[i + 1] = stamp;
         this.hits++;
         return true;
       }
-      const st = stamps[i];
+      const st = a[i + 1];
       if (st < oldest) {
         oldest = st;
         victim = i;
       }
     }
-    tags[victim] = tag;
-    stamps[victim] = stamp;
+    a[victim] = tag;
+    a[victim + 1] = stamp;
     this.misses++;
     return false;
   }
 
   /** Shifts all stamps down by 2^30 (ancient ones clamp to 0), then retries the access. The C reference does the same. */
   private renormalize(pn: number, code: number): boolean {
-    for (let i = 0; i < this.entries; i++) this.stamps[i] = Math.max(0, this.stamps[i] - STAMP_SHIFT);
+    for (let i = 1; i < this.slots.length; i += 2) this.slots[i] = Math.max(0, this.slots[i] - STAMP_SHIFT);
     this.clock = STAMP_LIMIT - 1 - STAMP_SHIFT;
     return this.access(pn, code);
   }
 
   /** True if the translation is present; changes neither LRU order nor counters. */
   contains(pn: number, code: number): boolean {
-    const tag = (pn << 2) | code; // = pn * 4 + code, kept in int32 (pn < 2^29)
-    const base = (pn % this.sets) * this.ways;
-    for (let i = base; i < base + this.ways; i++) if (this.tags[i] === tag) return true;
+    const tag = (pn << 2) | code;
+    const base = this.setBase(pn);
+    for (let i = base; i < base + 2 * this.ways; i += 2) if (this.slots[i] === tag) return true;
     return false;
   }
 
   /** Drops every entry (a full flush, as on an IOTLB invalidation of the whole domain). */
   flush(): void {
-    this.tags.fill(EMPTY_TAG);
-    this.stamps.fill(0);
+    for (let i = 0; i < this.slots.length; i += 2) {
+      this.slots[i] = EMPTY_TAG;
+      this.slots[i + 1] = 0;
+    }
   }
 
   resetCounters(): void {
@@ -106,7 +115,7 @@ export class LruTlb {
   /** Number of valid entries (for teaching and tests, not the hot path). */
   occupancy(): number {
     let n = 0;
-    for (let i = 0; i < this.entries; i++) if (this.tags[i] !== EMPTY_TAG) n++;
+    for (let i = 0; i < this.slots.length; i += 2) if (this.slots[i] !== EMPTY_TAG) n++;
     return n;
   }
 }

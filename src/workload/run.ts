@@ -12,10 +12,6 @@ export function runTrace(tlb: TlbHierarchy, space: AddressSpace, trace: Uint32Ar
   if (trace.length > 0 && max >= space.pages4k) {
     throw new ParameterError("trace", `page ${max} is outside the ${space.pages4k}-page address space`, "generate the trace over at most the space's 4K pages");
   }
-  const codes = space.regionCode;
-  for (let i = 0; i < trace.length; i++) {
-    const vpn = trace[i];
-    tlb.access(vpn, codes[vpn >>> 9]);
-  }
+  tlb.replay(trace, space.regionCode);
   return tlb.counters();
 }

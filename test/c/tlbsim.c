@@ -21,9 +21,9 @@
 typedef struct {
   uint32_t entries, ways, sets;
   int64_t set_mask; /* sets - 1 when sets is a power of two, else -1 (as LruTlb.setMask) */
-  int32_t *tags;    /* pn * 4 + code, -1 when empty (pn < 2^29, as in TS) */
-  int32_t *stamps;  /* LRU: last-use time; 0 = never used */
+  int32_t *slots;   /* way i: tag (pn * 4 + code, -1 when empty) at slots[2i], LRU stamp at slots[2i+1] (as in TS) */
   int32_t clock;
+  uint64_t hits, misses; /* per-structure counters, as LruTlb.hits / LruTlb.misses */
 } lru_tlb;
 
 #define STAMP_LIMIT 0x7fffffff
@@ -38,37 +38,40 @@ static int lru_init(lru_tlb *t, uint32_t entries, uint32_t ways) {
   t->ways = ways;
   t->sets = entries / ways;
   t->set_mask = (t->sets & (t->sets - 1)) == 0 ? (int64_t)t->sets - 1 : -1;
-  t->tags = malloc(sizeof(int32_t) * entries);
-  t->stamps = calloc(entries, sizeof(int32_t));
-  if (!t->tags || !t->stamps) return -1;
-  for (uint32_t i = 0; i < entries; i++) t->tags[i] = -1;
+  t->slots = calloc(2 * (size_t)entries, sizeof(int32_t));
+  if (!t->slots) return -1;
+  for (uint32_t i = 0; i < entries; i++) t->slots[2 * i] = -1;
   return 0;
 }
 
 /* Mirrors LruTlb.access(): hit → refresh stamp; miss → fill the first least-recently-used way. */
 static int lru_access(lru_tlb *t, uint32_t pn, uint32_t code) {
-  int32_t tag = (int32_t)(pn * 4u + code);
-  uint32_t base = (t->set_mask >= 0 ? (pn & (uint32_t)t->set_mask) : pn % t->sets) * t->ways;
+  int32_t tag = (int32_t)((pn << 2) | code);
+  int32_t *a = t->slots;
+  uint32_t base = (t->set_mask >= 0 ? (pn & (uint32_t)t->set_mask) : pn % t->sets) * t->ways * 2;
   int32_t stamp = ++t->clock;
   if (stamp == STAMP_LIMIT) { /* same renormalisation as LruTlb.renormalize() */
-    for (uint32_t i = 0; i < t->entries; i++) t->stamps[i] = t->stamps[i] > STAMP_SHIFT ? t->stamps[i] - STAMP_SHIFT : 0;
+    for (uint32_t i = 1; i < 2 * t->entries; i += 2) a[i] = a[i] > STAMP_SHIFT ? a[i] - STAMP_SHIFT : 0;
     t->clock = STAMP_LIMIT - 1 - STAMP_SHIFT;
     return lru_access(t, pn, code);
   }
   uint32_t victim = base;
-  int32_t oldest = t->stamps[base];
-  for (uint32_t i = base, end = base + t->ways; i < end; i++) {
-    if (t->tags[i] == tag) {
-      t->stamps[i] = stamp;
+  int32_t oldest = a[base + 1];
+  for (uint32_t i = base, end = base + 2 * t->ways; i < end; i += 2) {
+    if (a[i] == tag) {
+      a[i + 1] = stamp;
+      t->hits++;
       return 1;
     }
-    if (t->stamps[i] < oldest) {
-      oldest = t->stamps[i];
+    int32_t st = a[i + 1];
+    if (st < oldest) {
+      oldest = st;
       victim = i;
     }
   }
-  t->tags[victim] = tag;
-  t->stamps[victim] = stamp;
+  a[victim] = tag;
+  a[victim + 1] = stamp;
+  t->misses++;
   return 0;
 }
 
