@@ -7,6 +7,7 @@ export * from "./tlb/fa-lru-tlb.js";
 export * from "./tlb/hierarchy.js";
 export * from "./tlb/presets.js";
 export * from "./tlb/simulate.js";
+export * from "./tlb/sweep.js";
 export * from "./mm/address-space.js";
 export * from "./pgtable/walk.js";
 export * from "./workload/trace.js";

@@ -359,6 +359,21 @@ class Runner {
     return { iova, length, label: `IOVA ${hex(iova)}+${formatOffset(length)}` };
   }
 
+  /** An IOMMU_IOAS_UNMAP or VFIO_IOMMU_UNMAP_DMA step: the same range resolution, bookkeeping and report. */
+  unmapRange(
+    st: { area?: string; iova?: SizeSpecLike; length?: SizeSpecLike },
+    kind: AreaState["kind"],
+    owner: string,
+    ioctl: string,
+    unmap: (iova: number, length: number) => { ret: number; unmapped: number },
+  ): { text: string; outcome: string } {
+    const { iova, length, label } = this.range(st, kind, owner);
+    const r = unmap(iova, length);
+    this.lastRet = r.ret;
+    if (r.ret === 0) this.dropAreas(kind, owner, iova, length);
+    return { text: `${ioctl} ${owner} ${label}`, outcome: r.ret === 0 ? `${formatOffset(r.unmapped)} unmapped` : errnoName(r.ret) };
+  }
+
   // ---------------------------------------------------------------- steps
 
   exec(st: StepSpec): { text: string; outcome: string; check?: StepRecord["check"] } {
@@ -536,11 +551,7 @@ class Runner {
       }
       case "ioas-unmap": {
         const ioas = this.ioas(st.ioas, "ioas");
-        const { iova, length, label } = this.range(st, "ioas", st.ioas);
-        const r = ioas.unmap(iova, length);
-        this.lastRet = r.ret;
-        if (r.ret === 0) this.dropAreas("ioas", st.ioas, iova, length);
-        return { text: `IOMMU_IOAS_UNMAP ${st.ioas} ${label}`, outcome: r.ret === 0 ? `${formatOffset(r.unmapped)} unmapped` : errnoName(r.ret) };
+        return this.unmapRange(st, "ioas", st.ioas, "IOMMU_IOAS_UNMAP", (iova, len) => ioas.unmap(iova, len));
       }
       case "ioas-copy": {
         const from = this.ioas(st.from, "from");
@@ -604,11 +615,7 @@ class Runner {
       }
       case "vfio-unmap": {
         const c = this.vfio(st.vfio, "vfio");
-        const { iova, length, label } = this.range(st, "vfio", st.vfio);
-        const r = c.unmapDma(iova, length);
-        this.lastRet = r.ret;
-        if (r.ret === 0) this.dropAreas("vfio", st.vfio, iova, length);
-        return { text: `VFIO_IOMMU_UNMAP_DMA ${st.vfio} ${label}`, outcome: r.ret === 0 ? `${formatOffset(r.unmapped)} unmapped` : errnoName(r.ret) };
+        return this.unmapRange(st, "vfio", st.vfio, "VFIO_IOMMU_UNMAP_DMA", (iova, len) => c.unmapDma(iova, len));
       }
       case "vfio-close": {
         const c = this.vfio(st.vfio, "vfio");

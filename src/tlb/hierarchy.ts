@@ -41,7 +41,6 @@ export class TlbHierarchy {
   readonly stlb: LruTlb | null;
   /** Per size code, the STLB if it holds that size, else null (one load on the hot path). */
   private readonly l2: (LruTlb | null)[];
-  private readonly stlbHolds: boolean[];
   l1Hits = 0;
   stlbHits = 0;
   walks = 0;
@@ -53,8 +52,7 @@ export class TlbHierarchy {
       return g ? new LruTlb(g, `l1.${s}`) : null;
     });
     this.stlb = config.stlb ? new LruTlb(config.stlb.geometry, "stlb") : null;
-    this.stlbHolds = PAGE_SIZES.map((s) => !!config.stlb && config.stlb.sizes.includes(s));
-    this.l2 = this.stlbHolds.map((h) => (h ? this.stlb : null));
+    this.l2 = PAGE_SIZES.map((s) => (config.stlb && config.stlb.sizes.includes(s) ? this.stlb : null));
     if (this.l1.every((t) => t === null) && !this.stlb) {
       throw new ParameterError("tlb", "the hierarchy has no TLB at all", "give at least one L1 or an STLB");
     }
@@ -138,7 +136,7 @@ export class TlbHierarchy {
   reachBytes(size: PageSize): number {
     const code = PAGE_SIZE_CODE[size];
     const l1 = this.l1[code]?.entries ?? 0;
-    const l2 = this.stlbHolds[code] ? (this.stlb as LruTlb).entries : 0;
+    const l2 = this.l2[code]?.entries ?? 0;
     // Inclusive fill: the STLB bounds reach when present; L1 adds nothing beyond it.
     return Math.max(l1, l2) * 2 ** (12 + 9 * code);
   }

@@ -1,6 +1,7 @@
 import * as Plot from "@observablehq/plot";
 import { ParameterError } from "../core/errors.js";
 import { PAGE_SIZES, formatSize, type PageSize } from "../core/units.js";
+import type { HitRatePoint } from "../tlb/sweep.js";
 
 /**
  * Chart builders for Chapter 1, on Observable Plot. Browser-safe: they take data that the
@@ -63,7 +64,6 @@ export interface ChartElement {
 
 // ---- data shapes -------------------------------------------------------------------------
 
-export interface HitRatePoint { workingSetBytes: number; pageSize: PageSize; hitRate: number }
 export interface WalkRefsRow { label: string; refs: number; kind: "native (1D)" | "nested (2D)" }
 export interface PercentPoint { fraction: number; changePercent: number }
 export interface MemcycleChartData {

@@ -56,6 +56,20 @@ describe("course site: Chapter 1 in a browser", { timeout: 180_000 }, () => {
       { timeout: 15_000 },
     );
   }
+  /** Moves a slider through `values`, waiting for each redraw; medians of the chart's own timings. */
+  async function measure(testid: string, slider: string, values: string[]): Promise<{ compute: number; total: number; max: number }> {
+    const compute: number[] = [];
+    const total: number[] = [];
+    for (const v of values) {
+      const n = await renders(testid);
+      await page.locator(`[data-testid="${slider}"]`).fill(v);
+      await waitForRender(testid, n);
+      compute.push(Number(await page.getAttribute(`[data-testid="${testid}"]`, "data-compute-ms")));
+      total.push(Number(await page.getAttribute(`[data-testid="${testid}"]`, "data-render-ms")));
+    }
+    const med = (a: number[]) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
+    return { compute: med(compute), total: med(total), max: Math.max(...total) };
+  }
   async function svgOf(testid: string): Promise<string> {
     return page.$eval(`[data-testid="${testid}"] svg`, (s) => s.outerHTML);
   }
@@ -123,19 +137,6 @@ describe("course site: Chapter 1 in a browser", { timeout: 180_000 }, () => {
   });
 
   it("recomputes a chart when its slider moves, every time (prints the measured time; speed goals live in npm run bench)", async () => {
-    const measure = async (testid: string, slider: string, values: string[]) => {
-      const compute: number[] = [];
-      const total: number[] = [];
-      for (const v of values) {
-        const n = await renders(testid);
-        await page.locator(`[data-testid="${slider}"]`).fill(v);
-        await waitForRender(testid, n);
-        compute.push(Number(await page.getAttribute(`[data-testid="${testid}"]`, "data-compute-ms")));
-        total.push(Number(await page.getAttribute(`[data-testid="${testid}"]`, "data-render-ms")));
-      }
-      const med = (a: number[]) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
-      return { compute: med(compute), total: med(total), max: Math.max(...total) };
-    };
     const split = await measure("split-chart", "split-slider", ["5", "10", "20", "30", "40", "50", "70", "80", "90", "25", "15"]);
     const iotlb = await measure("iotlb-chart", "iotlb-entries-slider", ["3", "4", "5", "6", "7", "8", "7", "6", "5", "4", "3"]);
     console.log(
@@ -235,19 +236,6 @@ describe("course site: Chapter 1 in a browser", { timeout: 180_000 }, () => {
   });
 
   it("Chapter 3: recomputes the pinning charts on every slider move (prints the measured time)", async () => {
-    const measure = async (testid: string, slider: string, values: string[]) => {
-      const compute: number[] = [];
-      const total: number[] = [];
-      for (const v of values) {
-        const n = await renders(testid);
-        await page.locator(`[data-testid="${slider}"]`).fill(v);
-        await waitForRender(testid, n);
-        compute.push(Number(await page.getAttribute(`[data-testid="${testid}"]`, "data-compute-ms")));
-        total.push(Number(await page.getAttribute(`[data-testid="${testid}"]`, "data-render-ms")));
-      }
-      const med = (a: number[]) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
-      return { compute: med(compute), total: med(total), max: Math.max(...total) };
-    };
     const held = await measure("heldback-chart", "heldback-slider", ["1", "2", "3", "4", "5", "8", "10", "12", "9", "7", "0"]);
     const dma = await measure("dma-chart", "dma-slider", ["1", "4", "8", "16", "24", "32", "48", "64", "30", "12", "2"]);
     console.log(

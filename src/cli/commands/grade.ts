@@ -1,11 +1,9 @@
 // `mfr-lab grade`: grades every exercise (or --only one) in its own process and prints a score.
 // Exit code: 0 when every graded exercise passes, 1 when some fail, 2 on a usage error.
 import type { Command } from "commander";
-import { resolve } from "node:path";
-import { defaultExercisesDir, findExercise, loadManifest } from "../../grader/manifest.js";
 import { markSolved } from "../../grader/progress.js";
-import { DEFAULT_TIMEOUT_MS, grade, type ExerciseResult } from "../../grader/run.js";
-import { intOption, numberOption } from "../options.js";
+import { grade, type ExerciseResult } from "../../grader/run.js";
+import { addExerciseOptions, openExercises, type ExerciseFlags } from "./exercise-options.js";
 
 function line(r: ExerciseResult): string {
   const t = `(${(r.durationMs / 1000).toFixed(1)} s)`;
@@ -13,19 +11,19 @@ function line(r: ExerciseResult): string {
 }
 
 export function registerGrade(program: Command): void {
-  program
+  const cmd = program
     .command("grade")
     .description("grade the exercises (each in its own process, with a time limit) and print the score")
     .option("--reference", "grade the reference solutions instead of your files (course authors, CI)")
-    .option("--only <id>", "grade one exercise, e.g. ch1-tlb-reach")
-    .option("--seed <n>", "seed of the generated test cases (draws a fresh set of problems)", intOption(0, 0xffffffff))
-    .option("--timeout <seconds>", "time limit per exercise", numberOption(1, 600), DEFAULT_TIMEOUT_MS / 1000)
-    .option("--exercises-dir <dir>", "exercise folder to grade (default: exercises/)")
+    .option("--only <id>", "grade one exercise, e.g. ch1-tlb-reach");
+  addExerciseOptions(cmd, {
+    seed: "seed of the generated test cases (draws a fresh set of problems)",
+    timeout: "time limit per exercise",
+    dir: "exercise folder to grade (default: exercises/)",
+  })
     .option("--json", "print one JSON object")
-    .action(async (o: { reference?: boolean; only?: string; seed?: number; timeout: number; exercisesDir?: string; json?: boolean }) => {
-      const dir = resolve(o.exercisesDir ?? defaultExercisesDir());
-      const list = loadManifest(dir);
-      if (o.only !== undefined) findExercise(list, o.only, "--only");
+    .action(async (o: ExerciseFlags & { reference?: boolean; only?: string; json?: boolean }) => {
+      const { dir } = openExercises(o, o.only, "--only");
       const target = o.reference ? "reference" : "student";
       const json = !!o.json;
       if (!json) {

@@ -2,36 +2,26 @@
 // with --once, --json or no terminal it runs the current exercise once and says what is next.
 // Exit code: 0 when the exercise run passes (or nothing is left), 1 when it fails, 2 on a usage error.
 import type { Command } from "commander";
-import { resolve } from "node:path";
-import { defaultExercisesDir, findExercise, loadManifest } from "../../grader/manifest.js";
 import { formatHint, formatOnce, learnOnce, learnWatch, nextHint } from "../../grader/learn.js";
-import { DEFAULT_TIMEOUT_MS } from "../../grader/run.js";
-import { intOption, numberOption } from "../options.js";
+import { addExerciseOptions, openExercises, type ExerciseFlags } from "./exercise-options.js";
 
-interface LearnFlags {
+interface LearnFlags extends ExerciseFlags {
   once?: boolean;
   hint?: boolean;
-  seed?: number;
-  timeout: number;
-  exercisesDir?: string;
   json?: boolean;
 }
 
 export function registerLearn(program: Command): void {
-  program
+  const cmd = program
     .command("learn")
     .description("work through the exercises: shows the next one, re-runs its tests on save, h for a hint")
     .argument("[exercise]", "start at this exercise (default: the first one not solved yet)")
     .option("--once", "run the current exercise once and exit (when file watching does not work)")
-    .option("--hint", "show the next hint for the current exercise and exit")
-    .option("--seed <n>", "seed of the generated test cases", intOption(0, 0xffffffff))
-    .option("--timeout <seconds>", "time limit per test run", numberOption(1, 600), DEFAULT_TIMEOUT_MS / 1000)
-    .option("--exercises-dir <dir>", "exercise folder (default: exercises/)")
+    .option("--hint", "show the next hint for the current exercise and exit");
+  addExerciseOptions(cmd, { seed: "seed of the generated test cases", timeout: "time limit per test run", dir: "exercise folder (default: exercises/)" })
     .option("--json", "print one JSON object (implies --once)")
     .action(async (id: string | undefined, o: LearnFlags) => {
-      const dir = resolve(o.exercisesDir ?? defaultExercisesDir());
-      const list = loadManifest(dir);
-      if (id !== undefined) findExercise(list, id, "exercise");
+      const { dir, list } = openExercises(o, id, "exercise");
       const opts = { exercisesDir: dir, id, timeoutMs: Math.round(o.timeout * 1000), seed: o.seed };
       if (o.hint) {
         const h = nextHint(opts);
