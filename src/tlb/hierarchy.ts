@@ -39,8 +39,16 @@ export interface TlbCounters {
 export class TlbHierarchy {
   readonly l1: (LruTlb | null)[];
   readonly stlb: LruTlb | null;
-  /** Per size code, the STLB if it holds that size, else null (one load on the hot path). */
-  private readonly l2: (LruTlb | null)[];
+  /**
+   * The hot path's view, as the C reference's: a dense array of structures (a size with no L1
+   * points at a placeholder that is never used) and one bit per size code saying whether the L1
+   * (l1Mask) or the STLB (stlbMask) holds that size. A bit test is cheaper in V8 than a null
+   * check on a mixed array.
+   */
+  private readonly l1Dense: LruTlb[];
+  private readonly l1Mask: number;
+  private readonly stlbDense: LruTlb;
+  private readonly stlbMask: number;
   l1Hits = 0;
   stlbHits = 0;
   walks = 0;
@@ -52,19 +60,21 @@ export class TlbHierarchy {
       return g ? new LruTlb(g, `l1.${s}`) : null;
     });
     this.stlb = config.stlb ? new LruTlb(config.stlb.geometry, "stlb") : null;
-    this.l2 = PAGE_SIZES.map((s) => (config.stlb && config.stlb.sizes.includes(s) ? this.stlb : null));
     if (this.l1.every((t) => t === null) && !this.stlb) {
       throw new ParameterError("tlb", "the hierarchy has no TLB at all", "give at least one L1 or an STLB");
     }
+    const placeholder = new LruTlb({ entries: 1, ways: 1 }, "unused");
+    this.l1Dense = this.l1.map((t) => t ?? placeholder);
+    this.l1Mask = this.l1.reduce((m, t, c) => (t ? m | (1 << c) : m), 0);
+    this.stlbDense = this.stlb ?? placeholder;
+    this.stlbMask = this.stlb && config.stlb ? PAGE_SIZES.reduce((m, s, c) => (config.stlb!.sizes.includes(s) ? m | (1 << c) : m), 0) : 0;
   }
 
   /** Where the translation of 4K page `vpn` (size code `code`) is found: HIT_L1, HIT_STLB or PAGE_WALK. Fills on a miss; counts nothing here. */
   private translate(vpn: number, code: number): number {
     const pn = vpn >>> (9 * code); // PN_SHIFT[code]
-    const l1 = this.l1[code];
-    if (l1 !== null && l1.access(pn, code)) return HIT_L1;
-    const l2 = this.l2[code];
-    if (l2 !== null && l2.access(pn, code)) return HIT_STLB;
+    if (((this.l1Mask >> code) & 1) !== 0 && this.l1Dense[code].access(pn, code)) return HIT_L1;
+    if (((this.stlbMask >> code) & 1) !== 0 && this.stlbDense.access(pn, code)) return HIT_STLB;
     return PAGE_WALK;
   }
 
@@ -86,23 +96,24 @@ export class TlbHierarchy {
    * (the hot loop of runTrace and the benchmark).
    */
   replay(trace: Uint32Array, regionCode: Uint8Array): void {
-    let l1Hits = 0, stlbHits = 0, w4k = 0, w2m = 0, w1g = 0;
+    const l1 = this.l1Dense, l1Mask = this.l1Mask;
+    const stlb = this.stlbDense, stlbMask = this.stlbMask;
+    const walks = new Float64Array(3); // indexed by size code: a branch on the code would mispredict
+    let l1Hits = 0, stlbHits = 0;
     for (let i = 0; i < trace.length; i++) {
       const vpn = trace[i];
       const code = regionCode[vpn >>> 9];
-      const r = this.translate(vpn, code);
-      if (r === HIT_L1) l1Hits++;
-      else if (r === HIT_STLB) stlbHits++;
-      else if (code === 0) w4k++;
-      else if (code === 1) w2m++;
-      else w1g++;
+      const pn = vpn >>> (9 * code); // PN_SHIFT[code]
+      if (((l1Mask >> code) & 1) !== 0 && l1[code].access(pn, code)) l1Hits++;
+      else if (((stlbMask >> code) & 1) !== 0 && stlb.access(pn, code)) stlbHits++;
+      else walks[code]++;
     }
     this.l1Hits += l1Hits;
     this.stlbHits += stlbHits;
-    this.walks += w4k + w2m + w1g;
-    this.walksBySize[0] += w4k;
-    this.walksBySize[1] += w2m;
-    this.walksBySize[2] += w1g;
+    for (let c = 0; c < 3; c++) {
+      this.walks += walks[c];
+      this.walksBySize[c] += walks[c];
+    }
   }
 
   /** Every access ends in exactly one of the three outcomes, so it is not counted separately. */
@@ -136,7 +147,7 @@ export class TlbHierarchy {
   reachBytes(size: PageSize): number {
     const code = PAGE_SIZE_CODE[size];
     const l1 = this.l1[code]?.entries ?? 0;
-    const l2 = this.l2[code]?.entries ?? 0;
+    const l2 = ((this.stlbMask >> code) & 1) !== 0 ? this.stlbDense.entries : 0;
     // Inclusive fill: the STLB bounds reach when present; L1 adds nothing beyond it.
     return Math.max(l1, l2) * 2 ** (12 + 9 * code);
   }

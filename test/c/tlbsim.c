@@ -29,8 +29,6 @@ typedef struct {
 #define STAMP_LIMIT 0x7fffffff
 #define STAMP_SHIFT 0x40000000
 
-static int lru_access(lru_tlb *t, uint32_t pn, uint32_t code);
-
 static int lru_init(lru_tlb *t, uint32_t entries, uint32_t ways) {
   memset(t, 0, sizeof *t);
   if (entries == 0) return 0;
@@ -52,8 +50,7 @@ static int lru_access(lru_tlb *t, uint32_t pn, uint32_t code) {
   int32_t stamp = ++t->clock;
   if (stamp == STAMP_LIMIT) { /* same renormalisation as LruTlb.renormalize() */
     for (uint32_t i = 1; i < 2 * t->entries; i += 2) a[i] = a[i] > STAMP_SHIFT ? a[i] - STAMP_SHIFT : 0;
-    t->clock = STAMP_LIMIT - 1 - STAMP_SHIFT;
-    return lru_access(t, pn, code);
+    stamp = t->clock = STAMP_LIMIT - STAMP_SHIFT;
   }
   uint32_t victim = base;
   int32_t oldest = a[base + 1];
@@ -113,6 +110,8 @@ int main(int argc, char **argv) {
     if (lru_init(&l1[s], (uint32_t)atoi(argv[2 + 2 * s]), (uint32_t)atoi(argv[3 + 2 * s]))) return 3;
   if (lru_init(&stlb, (uint32_t)atoi(argv[8]), (uint32_t)atoi(argv[9]))) return 3;
   uint32_t mask = (uint32_t)atoi(argv[10]);
+  uint32_t l1_mask = 0; /* bit c: an L1 for size code c exists (TlbHierarchy.l1Mask) */
+  for (uint32_t s = 0; s < 3; s++) if (l1[s].entries) l1_mask |= 1u << s;
   size_t nregions, tbytes;
   uint8_t *regions = read_file(argv[11], &nregions);
   uint32_t *trace = read_file(argv[12], &tbytes);
@@ -129,7 +128,7 @@ int main(int argc, char **argv) {
       uint32_t code = regions[vpn >> 9];
       uint32_t pn = vpn >> shift[code];
       accesses++;
-      if (l1[code].entries && lru_access(&l1[code], pn, code)) { l1_hits++; continue; }
+      if (((l1_mask >> code) & 1u) && lru_access(&l1[code], pn, code)) { l1_hits++; continue; }
       if (((mask >> code) & 1u) && lru_access(&stlb, pn, code)) { stlb_hits++; continue; }
       walks++;
       by_size[code]++;

@@ -135,8 +135,12 @@ describe("C reference (test/c/tlbsim.c)", () => {
   const bin = buildReference();
 
   it("the same seeded trace gives identical hit and miss counts in TS and C", () => {
+    // Sizes with no L1, and an STLB that holds one size only, take the masked paths on both sides.
+    const sparse = { name: "no 2M/1G L1, 4K-only STLB", l1: { "4K": { entries: 64, ways: 4 } }, stlb: { geometry: { entries: 1536, ways: 6 }, sizes: ["4K"] as const } };
+    const stlbOnly = { name: "STLB only", l1: {}, stlb: { geometry: { entries: 512, ways: 8 }, sizes: ["4K", "2M", "1G"] as const } };
     for (const [cfg, pattern, seed] of [
       [GOLDEN_COVE, "uniform", 11], [SKYLAKE_SP, "zipf", 12], [ZEN4, "uniform", 13], [GOLDEN_COVE, "zipf", 14],
+      [sparse, "zipf", 15], [stlbOnly, "uniform", 16],
     ] as const) {
       const space = new AddressSpace(parseSize("4G"), "1G");
       space.split(0.5, new Rng(seed)); // 1G, 2M and 4K mappings mixed
