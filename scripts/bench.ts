@@ -1,4 +1,5 @@
-// `npm run bench [-- --json] [-- --skip-notebook]` (tsx scripts/bench.ts): speed figures, each measured in this run.
+// `npm run -s bench [-- --json] [--skip-notebook] [--quick]` (tsx scripts/bench.ts): speed figures, each measured in this run.
+// --quick shrinks every workload (a smoke run for the test suite; its figures are not the README's).
 // - TLB engine: accesses/s of the TS engine and of the C reference on the same seeded trace,
 //   and their time ratio (TS/C; goal ≤ 1.5).
 // - Slider recompute: one MemCycle curve and one IOTLB cliff, as the site's sliders run them.
@@ -7,6 +8,7 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
+import { parseArgs } from "node:util";
 import { performance } from "node:perf_hooks";
 import { AddressSpace, GOLDEN_COVE, Rng, TlbHierarchy, parseSize, runTrace, uniformTrace, zipfTrace, type TlbCounters } from "../src/index.js";
 import { memcycleModel } from "../src/thp/memcycle.js";
@@ -15,8 +17,16 @@ import { buildReference, runReference } from "../test/c/reference.js";
 import { runScenario, type ScenarioSpec } from "../src/scenario/index.js";
 
 const ROOT = join(__dirname, "..");
-const json = process.argv.includes("--json");
-const skipNotebook = process.argv.includes("--skip-notebook");
+let args;
+try {
+  args = parseArgs({ options: { json: { type: "boolean" }, "skip-notebook": { type: "boolean" }, quick: { type: "boolean" } } }).values;
+} catch (e) {
+  process.stderr.write(`bench: ${(e as Error).message}\nusage: npm run -s bench -- [--json] [--skip-notebook] [--quick]\n`);
+  process.exit(2);
+}
+const json = args.json === true;
+const skipNotebook = args["skip-notebook"] === true;
+const quick = args.quick === true;
 const log = (s: string) => { if (!json) process.stderr.write(s + "\n"); };
 
 function best<T>(n: number, fn: () => T): { seconds: number; value: T } {
@@ -31,8 +41,8 @@ function best<T>(n: number, fn: () => T): { seconds: number; value: T } {
 }
 
 // Same trace for both engines: 64G guest, 2M pages, 25% split to 4K, Golden Cove TLBs.
-const ACCESSES = 4_000_000;
-const REPEAT = 5;
+const ACCESSES = quick ? 100_000 : 4_000_000;
+const REPEAT = quick ? 1 : 5;
 const space = new AddressSpace(parseSize("64G"), "2M");
 space.split(0.25, new Rng(1));
 const traces = {
@@ -88,8 +98,8 @@ log(`ratio (TS/C, worst trace) ${ratio.toFixed(2)} — goal ≤ ${goal}: ${ratio
 // 1G HugeTLB folios and many errors, with the invariants checked after every step and without;
 // and memory_failure() on one frame must not scan all frames, so the time per step stays flat
 // from a 64G to a 640G machine with the same workload (timed here, never in unit tests).
-const POISON_STEPS = 2_000;
-const FLAT_STEPS = 20_000;
+const POISON_STEPS = quick ? 50 : 2_000;
+const FLAT_STEPS = quick ? 200 : 20_000;
 function errorStorm(memory: string, pool: number, memfdG: number, steps: number): ScenarioSpec {
   return {
     name: `error-storm-${memory}`, seed: 640,
@@ -125,6 +135,6 @@ const scenario = {
 };
 
 if (json) {
-  process.stdout.write(JSON.stringify({ accesses: ACCESSES, engine, ratio, goal, goalMet: ratio <= goal,
+  process.stdout.write(JSON.stringify({ quick, accesses: ACCESSES, engine, ratio, goal, goalMet: ratio <= goal,
     sliderMs: { memcycleCurve: memcycle.seconds * 1000, iotlbCliff: cliff.seconds * 1000 }, notebookSeconds, scenario }) + "\n");
 }

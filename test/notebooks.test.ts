@@ -35,7 +35,7 @@ describe("notebooks run top to bottom in the tslab kernel", () => {
 
 describe("the notebook runner itself", () => {
   it("fails a notebook whose cell has a type error (tslab reports it on stderr)", { timeout: 120_000 }, () => {
-    const { mkdtempSync, writeFileSync } = require("node:fs") as typeof import("node:fs");
+    const { mkdtempSync, rmSync, writeFileSync } = require("node:fs") as typeof import("node:fs");
     const dir = mkdtempSync(join(require("node:os").tmpdir(), "mfr-lab-nb-"));
     const nb = join(dir, "broken.ipynb");
     writeFileSync(nb, JSON.stringify({
@@ -47,6 +47,7 @@ describe("the notebook runner itself", () => {
       nbformat: 4, nbformat_minor: 5,
     }));
     const r = spawnSync(PYTHON, [join(ROOT, "scripts", "run_notebook.py"), nb, "--timeout", "60"], { encoding: "utf8" });
+    rmSync(dir, { recursive: true, force: true });
     const res = JSON.parse(r.stdout.trim().split("\n").pop() ?? "{}");
     expect(res.ok, "a type error must fail the notebook").toBe(false);
     expect(r.status).toBe(1);

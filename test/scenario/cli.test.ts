@@ -1,9 +1,9 @@
 // `mfr-lab scenario FILE [--json]`: one JSON object; a bad file is one line, exit code 2.
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { example, ROOT } from "./helpers.js";
 
 function cli(...args: string[]) {
@@ -12,6 +12,7 @@ function cli(...args: string[]) {
 }
 
 const tmp = mkdtempSync(join(tmpdir(), "mfr-scenario-"));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 function file(name: string, text: string): string {
   const p = join(tmp, name);
   writeFileSync(p, text);

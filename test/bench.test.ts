@@ -1,0 +1,38 @@
+// The benchmark script keeps working: a --quick smoke run prints one JSON object whose engine
+// counts agree between TS and C. No figure is asserted here: speed lives in `npm run bench`.
+import { spawnSync } from "node:child_process";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+
+const ROOT = join(__dirname, "..");
+const TSX = join(ROOT, "node_modules", "tsx", "dist", "cli.mjs");
+function bench(...args: string[]) {
+  return spawnSync(process.execPath, [TSX, join(ROOT, "scripts", "bench.ts"), ...args], { encoding: "utf8", cwd: ROOT });
+}
+
+describe("npm run bench", { timeout: 120_000 }, () => {
+  it("--json --quick prints one object: TS and C agree on both traces, the ratio is computed from them", () => {
+    const r = bench("--json", "--quick", "--skip-notebook");
+    expect(r.status, r.stderr).toBe(0);
+    const lines = r.stdout.trim().split("\n");
+    expect(lines.length, "--json prints exactly one line on stdout").toBe(1);
+    const out = JSON.parse(lines[0]);
+    expect(out.quick).toBe(true);
+    expect(Object.keys(out.engine).sort()).toEqual(["uniform", "zipf"]);
+    for (const [name, e] of Object.entries(out.engine) as [string, { countsEqual: boolean; ratio: number; tsAccessesPerSec: number; cAccessesPerSec: number }][]) {
+      expect(e.countsEqual, `${name}: TS and C hit/miss counts`).toBe(true);
+      expect(e.ratio, `${name}: ratio is TS time / C time`).toBeCloseTo(e.cAccessesPerSec / e.tsAccessesPerSec, 6);
+    }
+    expect(out.ratio).toBe(Math.max(out.engine.uniform.ratio, out.engine.zipf.ratio));
+    expect(out.goalMet).toBe(out.ratio <= out.goal);
+    expect(out.notebookSeconds, "--skip-notebook").toBeNull();
+    expect(out.scenario.machine640G.violations, "no invariant broken during the error storm").toBe(0);
+  });
+
+  it("rejects an unknown flag with one line and exit code 2", () => {
+    const r = bench("--jsn");
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/Unknown option '--jsn'/);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+});
