@@ -2,7 +2,7 @@ import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitepress";
 // The site renders the working-tree library: config-time values and plugins come from src/ directly,
 // browser components import it through the `@lib` alias below. Pages never copy its logic.
-import { exerciseContainerPlugin, kernelRefPlugin, libValuePlugin, lkmlRefPlugin } from "../../src/md/index.js";
+import { CHECKED_KERNEL_REFS, exerciseContainerPlugin, kernelRefPlugin, libValuePlugin, lkmlRefPlugin } from "../../src/md/index.js";
 import { libValues } from "./lib-values.js";
 import { loadExercises } from "./exercises.js";
 
@@ -31,7 +31,7 @@ export default defineConfig({
       // src/md is typed against markdown-it's CommonJS typings (tslab's setting), VitePress against
       // the ESM ones; the objects are the same at run time.
       const use = (plugin: unknown, options?: unknown) => md.use(plugin as never, options);
-      use(kernelRefPlugin);
+      use(kernelRefPlugin, { checked: CHECKED_KERNEL_REFS });
       use(lkmlRefPlugin);
       use(libValuePlugin, { values: libValues() });
       use(exerciseContainerPlugin, {

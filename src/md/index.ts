@@ -3,3 +3,4 @@ export * from "./kernel-ref.js";
 export * from "./lkml-ref.js";
 export * from "./lib-value.js";
 export * from "./exercise-container.js";
+export * from "./kernel-refs-checked.js";

@@ -60,6 +60,11 @@ export function kernelIdentUrl(ident: string, version: string = KERNEL_REF_VERSI
 
 export interface KernelRefOptions {
   version?: string;
+  /**
+   * References checked against the source, keyed "PATH#IDENT" (CHECKED_KERNEL_REFS). When given,
+   * a reference not in it throws, so an unchecked link cannot reach the site.
+   */
+  checked?: Readonly<Record<string, string>>;
 }
 
 const OPEN = "[[kernel:";
@@ -75,6 +80,10 @@ export function kernelRefPlugin(md: MarkdownIt, options: KernelRefOptions = {}):
     const end = state.src.indexOf("]]", state.pos + OPEN.length);
     if (end < 0 || end > state.posMax) return false;
     const ref = parseKernelRef(state.src.slice(state.pos + OPEN.length, end));
+    const key = ref.ident ? `${ref.path}#${ref.ident}` : ref.path;
+    if (options.checked && !Object.hasOwn(options.checked, key)) {
+      throw new Error(`kernel reference "${key}" has not been checked: confirm that ${ref.ident ? `${ref.ident} is defined in ` : ""}${ref.path} exists at ${version}, then add it to CHECKED_KERNEL_REFS in src/md/kernel-refs-checked.ts`);
+    }
     if (!silent) {
       const link = (href: string, cls: string, title: string, text: string, code: boolean) => {
         const open = state.push("link_open", "a", 1);

@@ -27,6 +27,13 @@ describe("kernel-ref: [[kernel:path#ident]] links into the pinned kernel source"
     expect(kernelIdentUrl("memory_failure")).toBe(`https://elixir.bootlin.com/linux/${KERNEL_REF_VERSION}/C/ident/memory_failure`);
   });
 
+  it("with a checked list, refuses a reference nobody has checked against the source", () => {
+    const md = new MarkdownIt().use(kernelRefPlugin, { checked: { "mm/memory-failure.c#memory_failure": "read" } });
+    expect(md.renderInline("[[kernel:mm/memory-failure.c#memory_failure]]")).toContain("memory_failure()");
+    expect(() => md.renderInline("[[kernel:mm/memory-failure.c#memory_failur]]")).toThrow(/has not been checked.*memory_failur is defined in mm\/memory-failure\.c.*CHECKED_KERNEL_REFS/);
+    expect(() => md.renderInline("[[kernel:mm/hugetlb.c#memory_failure]]"), "right name, wrong file").toThrow(/has not been checked/);
+  });
+
   it("renders the function linked to its definition and the file linked to its source", () => {
     const html = mdWith().renderInline("see [[kernel:mm/memory-failure.c#memory_failure]] first");
     expect(html).toContain(`href="${kernelIdentUrl("memory_failure")}"`);

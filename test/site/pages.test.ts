@@ -7,7 +7,7 @@ import MarkdownIt from "markdown-it";
 import { describe, expect, it } from "vitest";
 import { loadExercises } from "../../docs/.vitepress/exercises.js";
 import { libValues } from "../../docs/.vitepress/lib-values.js";
-import { exerciseContainerPlugin, kernelRefPlugin, libValuePlugin, lkmlRefPlugin } from "../../src/md/index.js";
+import { CHECKED_KERNEL_REFS, exerciseContainerPlugin, kernelRefPlugin, libValuePlugin, lkmlRefPlugin } from "../../src/md/index.js";
 
 const DOCS = fileURLToPath(new URL("../../docs", import.meta.url));
 
@@ -23,7 +23,7 @@ describe("course pages: references resolve", () => {
   const values = libValues();
   const ids = new Set(loadExercises().map((e) => e.id));
   const md = new MarkdownIt({ html: true })
-    .use(kernelRefPlugin)
+    .use(kernelRefPlugin, { checked: CHECKED_KERNEL_REFS })
     .use(lkmlRefPlugin)
     .use(libValuePlugin, { values })
     .use(exerciseContainerPlugin, {
@@ -37,6 +37,12 @@ describe("course pages: references resolve", () => {
     const src = readFileSync(file, "utf8");
     const html = md.render(src);
     expect(html, "no [[…]] reference left unrendered").not.toMatch(/\[\[(?:lib|kernel|lkml):/);
+  });
+
+  it("every checked kernel reference is still linked from a page (the list is what the site cites)", () => {
+    const used = new Set(pages(DOCS).flatMap((p) => [...readFileSync(p, "utf8").matchAll(/\[\[kernel:([^\]|]+)/g)].map((m) => m[1].trim())));
+    const unused = Object.keys(CHECKED_KERNEL_REFS).filter((k) => !used.has(k));
+    expect(unused, "listed in src/md/kernel-refs-checked.ts but linked nowhere: remove them").toEqual([]);
   });
 
   it("the chapter cites the numbers it is about, computed by the library", () => {

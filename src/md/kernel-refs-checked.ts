@@ -1,0 +1,51 @@
+/**
+ * Every kernel identifier the course links to with [[kernel:PATH#IDENT]], checked to be defined
+ * in that file (a definition, not a call) in mainline source of the v6.12 era, with what was
+ * read. No copy tagged exactly v6.12 was available, so each note says which era's copy was read.
+ *
+ * The site build and test/site/pages.test.ts pass this to kernelRefPlugin: a reference that is
+ * not listed fails the build, so a new link must be checked against the source and added here.
+ * Checked 2026-11-24.
+ */
+export const CHECKED_KERNEL_REFS: Readonly<Record<string, string>> = {
+  "arch/x86/kernel/cpu/mce/core.c#kill_me_maybe": "v5.17–6.0-era copy and a post-v6.12 patch",
+  "drivers/iommu/iommufd/io_pagetable.c#iopt_unmap_iova": "seen only in a v6.2–6.4-era copy (older than v6.12)",
+  "drivers/iommu/iommufd/pages.c#batch_unpin": "seen only in a v6.3/6.4-era copy (older than v6.12)",
+  "drivers/iommu/iommufd/pages.c#do_update_pinned": "seen only in a v6.3/6.4-era copy (older than v6.12)",
+  "drivers/iommu/iommufd/pages.c#pfn_reader_user_init": "seen only in a v6.3/6.4-era copy (older than v6.12)",
+  "drivers/iommu/iommufd/pages.c#pfn_reader_user_pin": "seen only in a v6.3/6.4-era copy (older than v6.12)",
+  "drivers/vfio/vfio_iommu_type1.c#vaddr_get_pfns": "seen only in a v6.2/6.3-era copy (older than v6.12)",
+  "drivers/vfio/vfio_iommu_type1.c#vfio_dma_do_unmap": "seen only in a v6.2/6.3-era copy (older than v6.12)",
+  "drivers/vfio/vfio_iommu_type1.c#vfio_lock_acct": "seen only in a v6.2/6.3-era copy (older than v6.12)",
+  "drivers/vfio/vfio_iommu_type1.c#vfio_remove_dma": "seen only in a v6.2/6.3-era copy (older than v6.12)",
+  "drivers/vfio/vfio_iommu_type1.c#vfio_unmap_unpin": "seen only in a v6.2/6.3-era copy (older than v6.12)",
+  "include/linux/mm.h#folio_maybe_dma_pinned": "static inline; seen in a 2025 patch against mm.h only (no full mm.h of the era read)",
+  "kernel/signal.c#force_sig_mceerr": "seen only in a v6.2–6.6-era copy (older than v6.12)",
+  "kernel/signal.c#send_sig_mceerr": "seen only in a v6.2–6.6-era copy (older than v6.12)",
+  "mm/hugetlb.c#dissolve_free_hugetlb_folio": "v6.13-era copy; renamed from dissolve_free_huge_page around v6.10",
+  "mm/hugetlb.c#hugetlb_no_page": "v6.13-era copy",
+  "mm/madvise.c#madvise_inject_error": "v5.14–5.19-era copy and 2025 patches (still present after v6.12; signature changed in 2025)",
+  "mm/memory-failure.c#__add_to_kill": "read in full in a v6.12/6.13-era copy (has kill_procs_now and MF_MSG_ALREADY_POISONED, not MF_MSG_PFN_MAP)",
+  "mm/memory-failure.c#__page_handle_poison": "read in full in a v6.12/6.13-era copy (has kill_procs_now and MF_MSG_ALREADY_POISONED, not MF_MSG_PFN_MAP)",
+  "mm/memory-failure.c#action_result": "read in full in a v6.12/6.13-era copy (has kill_procs_now and MF_MSG_ALREADY_POISONED, not MF_MSG_PFN_MAP)",
+  "mm/memory-failure.c#collect_procs_file": "read in full in a v6.12/6.13-era copy (has kill_procs_now and MF_MSG_ALREADY_POISONED, not MF_MSG_PFN_MAP)",
+  "mm/memory-failure.c#folio_set_hugetlb_hwpoison": "read in full in a v6.12/6.13-era copy (has kill_procs_now and MF_MSG_ALREADY_POISONED, not MF_MSG_PFN_MAP); under CONFIG_HUGETLB_PAGE, in memory-failure.c, not hugetlb.c",
+  "mm/memory-failure.c#get_hwpoison_page": "read in full in a v6.12/6.13-era copy (has kill_procs_now and MF_MSG_ALREADY_POISONED, not MF_MSG_PFN_MAP)",
+  "mm/memory-failure.c#has_extra_refcount": "read in full in a v6.12/6.13-era copy (has kill_procs_now and MF_MSG_ALREADY_POISONED, not MF_MSG_PFN_MAP)",
+  "mm/memory-failure.c#hwpoison_user_mappings": "read in full in a v6.12/6.13-era copy (has kill_procs_now and MF_MSG_ALREADY_POISONED, not MF_MSG_PFN_MAP)",
+  "mm/memory-failure.c#identify_page_state": "read in full in a v6.12/6.13-era copy (has kill_procs_now and MF_MSG_ALREADY_POISONED, not MF_MSG_PFN_MAP)",
+  "mm/memory-failure.c#kill_accessing_process": "read in full in a v6.12/6.13-era copy (has kill_procs_now and MF_MSG_ALREADY_POISONED, not MF_MSG_PFN_MAP)",
+  "mm/memory-failure.c#kill_proc": "read in full in a v6.12/6.13-era copy (has kill_procs_now and MF_MSG_ALREADY_POISONED, not MF_MSG_PFN_MAP)",
+  "mm/memory-failure.c#kill_procs_now": "read in full in a v6.12/6.13-era copy (has kill_procs_now and MF_MSG_ALREADY_POISONED, not MF_MSG_PFN_MAP)",
+  "mm/memory-failure.c#me_huge_page": "read in full in a v6.12/6.13-era copy (has kill_procs_now and MF_MSG_ALREADY_POISONED, not MF_MSG_PFN_MAP)",
+  "mm/memory-failure.c#me_pagecache_clean": "read in full in a v6.12/6.13-era copy (has kill_procs_now and MF_MSG_ALREADY_POISONED, not MF_MSG_PFN_MAP)",
+  "mm/memory-failure.c#me_swapcache_dirty": "read in full in a v6.12/6.13-era copy (has kill_procs_now and MF_MSG_ALREADY_POISONED, not MF_MSG_PFN_MAP)",
+  "mm/memory-failure.c#memory_failure": "read in full in a v6.12/6.13-era copy (has kill_procs_now and MF_MSG_ALREADY_POISONED, not MF_MSG_PFN_MAP)",
+  "mm/memory-failure.c#memory_failure_queue": "read in full in a v6.12/6.13-era copy (has kill_procs_now and MF_MSG_ALREADY_POISONED, not MF_MSG_PFN_MAP)",
+  "mm/memory-failure.c#soft_offline_page": "read in full in a v6.12/6.13-era copy (has kill_procs_now and MF_MSG_ALREADY_POISONED, not MF_MSG_PFN_MAP)",
+  "mm/memory-failure.c#task_early_kill": "read in full in a v6.12/6.13-era copy (has kill_procs_now and MF_MSG_ALREADY_POISONED, not MF_MSG_PFN_MAP)",
+  "mm/memory-failure.c#try_memory_failure_hugetlb": "read in full in a v6.12/6.13-era copy (has kill_procs_now and MF_MSG_ALREADY_POISONED, not MF_MSG_PFN_MAP)",
+  "mm/memory-failure.c#try_to_split_thp_page": "read in full in a v6.12/6.13-era copy (has kill_procs_now and MF_MSG_ALREADY_POISONED, not MF_MSG_PFN_MAP)",
+  "mm/memory-failure.c#unpoison_memory": "read in full in a v6.12/6.13-era copy (has kill_procs_now and MF_MSG_ALREADY_POISONED, not MF_MSG_PFN_MAP)",
+  "mm/page_alloc.c#take_page_off_buddy": "a copy newer than v6.12",
+};
