@@ -4,31 +4,18 @@
 // Everything runs on temporary copies of exercises/, so the student's own files and progress
 // are never read or changed: `npm test` passes whatever state they are in.
 import { spawnSync } from "node:child_process";
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadHints, loadManifest } from "../../src/grader/manifest.js";
+import { loadHints } from "../../src/grader/manifest.js";
 import { formatOnce, learnOnce, nextHint } from "../../src/grader/learn.js";
 import { loadProgress, progressPath } from "../../src/grader/progress.js";
 import { grade } from "../../src/grader/run.js";
-import { isPristine, makeStub, stubFor, writeStubs } from "../../src/grader/stubs.js";
+import { EXERCISES, freshCopy, list, removeCopies, ROOT, solveWithReference } from "./fresh-copy.js";
+import { isPristine, makeStub, stubFor } from "../../src/grader/stubs.js";
 
-const ROOT = join(__dirname, "..", "..");
-const EXERCISES = join(ROOT, "exercises");
-const list = loadManifest(EXERCISES);
 const temps: string[] = [];
-
-/** A copy of exercises/ whose student files are the pristine stubs, with `src` linked beside it. */
-function freshCopy(): string {
-  const base = mkdtempSync(join(tmpdir(), "mfr-lab-grader-test-"));
-  temps.push(base);
-  symlinkSync(join(ROOT, "src"), join(base, "src"), "dir");
-  // exercises/tsconfig.json extends ../tsconfig.json, which the copy does not have.
-  cpSync(EXERCISES, join(base, "exercises"), { recursive: true, filter: (src) => !src.endsWith("tsconfig.json") });
-  writeStubs(EXERCISES, list, join(base, "exercises"));
-  return join(base, "exercises");
-}
 
 function edit(path: string, from: RegExp | string, to: string): void {
   const s = readFileSync(path, "utf8");
@@ -46,9 +33,7 @@ let stubs = "";
 beforeAll(() => {
   stubs = freshCopy();
 });
-afterAll(() => {
-  for (const t of temps) rmSync(t, { recursive: true, force: true });
-});
+afterAll(() => removeCopies(temps));
 
 describe("exercise layout", () => {
   it("the manifest lists at least four Chapter 1 exercises, each with README, stub, hints and reference", () => {
@@ -199,7 +184,7 @@ describe("learn", () => {
     expect(nextHint({ exercisesDir: dir }).hintNumber, "hints are progressive").toBe(2);
 
     // Solve the first exercise with its reference: learn records it and points at the next one.
-    writeFileSync(join(dir, first.id, first.file), readFileSync(join(dir, first.id, ".meta", "reference.ts"), "utf8").replace(/\.\.\/\.\.\/\.\.\/src\//g, "../../src/"));
+    solveWithReference(dir, first);
     const r2 = await learnOnce({ exercisesDir: dir });
     expect(r2.passed, r2.message).toBe(true);
     expect(r2.next?.id).toBe(list[1].id);

@@ -1,0 +1,34 @@
+// Temporary copies of exercises/ with pristine stubs, so grader tests never read or change the
+// student's own files or progress.
+import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { loadManifest, type ExerciseInfo } from "../../src/grader/manifest.js";
+import { writeStubs } from "../../src/grader/stubs.js";
+
+export const ROOT = join(__dirname, "..", "..");
+export const EXERCISES = join(ROOT, "exercises");
+export const list = loadManifest(EXERCISES);
+const temps: string[] = [];
+
+/** A copy of exercises/ whose student files are the pristine stubs, with `src` linked beside it. */
+export function freshCopy(): string {
+  const base = mkdtempSync(join(tmpdir(), "mfr-lab-grader-test-"));
+  temps.push(base);
+  symlinkSync(join(ROOT, "src"), join(base, "src"), "dir");
+  // exercises/tsconfig.json extends ../tsconfig.json, which the copy does not have.
+  cpSync(EXERCISES, join(base, "exercises"), { recursive: true, filter: (src) => !src.endsWith("tsconfig.json") });
+  writeStubs(EXERCISES, list, join(base, "exercises"));
+  return join(base, "exercises");
+}
+
+/** Writes the reference solution into the student file of a copy (imports adjusted to the copy's layout). */
+export function solveWithReference(dir: string, e: ExerciseInfo): void {
+  writeFileSync(join(dir, e.id, e.file), readFileSync(join(dir, e.id, ".meta", "reference.ts"), "utf8").replace(/\.\.\/\.\.\/\.\.\/src\//g, "../../src/"));
+}
+
+/** Removes every copy made so far (call from afterAll); returns the list of temporary dirs for tests that add their own. */
+export function removeCopies(extra: string[] = []): void {
+  for (const t of [...temps, ...extra]) rmSync(t, { recursive: true, force: true });
+  temps.length = 0;
+}
