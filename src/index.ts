@@ -19,3 +19,4 @@ export * from "./iommu/iotlb.js";
 export * from "./mfr/index.js";
 export * from "./scenario/index.js";
 export * from "./iommufd/index.js";
+export * from "./vfio/index.js";

@@ -3,3 +3,4 @@ export * from "./charts.js";
 export * from "./series.js";
 export * from "./timeline.js";
 export * from "./pinning.js";
+export * from "./vfio.js";
