@@ -54,6 +54,7 @@ export default defineConfig({
       { text: "Chapter 1", link: "/chapters/01-thp-splitting-cost" },
       { text: "Chapter 2", link: "/chapters/02-memfd-policy-lifetimes" },
       { text: "Chapter 3", link: "/chapters/03-iommufd-pinning" },
+      { text: "Chapter 5", link: "/chapters/05-vfio-mmio-poison" },
       { text: "Exercises", link: "/exercises" },
       { text: "Glossary", link: "/glossary" },
       { text: "References", link: "/references" },
@@ -67,6 +68,7 @@ export default defineConfig({
           { text: "1. The cost of splitting THP", link: "/chapters/01-thp-splitting-cost" },
           { text: "2. memfd policy lifetimes", link: "/chapters/02-memfd-policy-lifetimes" },
           { text: "3. iommufd pinning", link: "/chapters/03-iommufd-pinning" },
+          { text: "5. VFIO MMIO poison dispatch", link: "/chapters/05-vfio-mmio-poison" },
         ],
       },
       {

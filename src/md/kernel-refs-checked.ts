@@ -48,4 +48,15 @@ export const CHECKED_KERNEL_REFS: Readonly<Record<string, string>> = {
   "mm/memory-failure.c#try_to_split_thp_page": "read in full in a v6.12/6.13-era copy (has kill_procs_now and MF_MSG_ALREADY_POISONED, not MF_MSG_PFN_MAP)",
   "mm/memory-failure.c#unpoison_memory": "read in full in a v6.12/6.13-era copy (has kill_procs_now and MF_MSG_ALREADY_POISONED, not MF_MSG_PFN_MAP)",
   "mm/page_alloc.c#take_page_off_buddy": "a copy newer than v6.12",
+  // Chapter 5 (checked 2026-11-24). These exist at v6.12; the functions Ankit Agrawal's series added
+  // (memory_failure_pfn, register_pfn_address_space, collect_procs_pfn, nvgrace_gpu_pfn_to_vma_pgoff)
+  // are newer than the pinned version and are cited by patch, not linked.
+  "drivers/acpi/apei/ghes.c#ghes_do_memory_failure": "static bool in ghes.c; seen in v5.x copies and in the Oct 2025 patch that removes its pfn_valid() check",
+  "drivers/vfio/pci/nvgrace-gpu/main.c#nvgrace_gpu_mmap": "read in full in a v6.10–6.12-era copy (remap_pfn_range(), then vm_pgoff = start_pfn)",
+  "drivers/vfio/pci/nvgrace-gpu/main.c#nvgrace_gpu_open_device": "read in full in a v6.10–6.12-era copy (no poison registration yet)",
+  "drivers/vfio/pci/nvgrace-gpu/main.c#nvgrace_gpu_close_device": "read in full in a v6.10–6.12-era copy (no poison registration yet)",
+  "drivers/vfio/vfio_main.c#vfio_df_open": "seen in v6.6+ copies and patches: open_device only when open_count becomes 1",
+  "include/linux/vfio_pci_core.h#VFIO_PCI_OFFSET_SHIFT": "#define, 40; seen in a patch moving it into include/linux/vfio_pci_core.h (v5.x) and in later copies",
+  "mm/internal.h#vma_address": "static inline vma_address(vma, pgoff, nr_pages); seen in 2025 copies of mm/internal.h",
+  "mm/memory-failure.c#kill_procs": "static; read in a v6.12/6.13-era copy and in Jane Chu's 2024 patch (SIGKILL only for an -EFAULT address)",
 };

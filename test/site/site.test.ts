@@ -1,15 +1,17 @@
-// Builds the course site, serves it, and drives Chapter 1 in headless Chromium: the charts must
-// render, respond to their sliders with what the library computes, and log no errors.
+// Builds the course site, serves it, and drives Chapters 1, 2, 3 and 5 in headless Chromium: the
+// charts must render, respond to their sliders with what the library computes, and log no errors.
 import type { Server } from "node:http";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { pct } from "../../docs/.vitepress/format.js";
+import { fmt, pct } from "../../docs/.vitepress/format.js";
 import { libValues } from "../../docs/.vitepress/lib-values.js";
 import { memcycleModel } from "../../src/thp/memcycle.js";
 import { formatSize } from "../../src/core/units.js";
 import { memoryLostByPolicy } from "../../src/mfr/policy/memory-lost.js";
 import { dmaOutcomeRows, heldBackOverVmLife } from "../../src/iommufd/vm-life.js";
 import { CH3_EXAMPLE } from "../../docs/.vitepress/ch3-example.js";
+import { CH5_EXAMPLE, ch5Dispatch } from "../../docs/.vitepress/ch5-example.js";
+import { zapCost } from "../../src/vfio/zap-cost.js";
 import { CHROMIUM_ARGS, buildSiteOnce, findChromium, serveDist } from "./site-build.js";
 
 const CHAPTER = "/chapters/01-thp-splitting-cost.html";
@@ -243,6 +245,86 @@ describe("course site: Chapter 1 in a browser", { timeout: 180_000 }, () => {
         `library+Plot ${held.total.toFixed(2)} ms (max ${held.max.toFixed(1)}); DMA chart library ${dma.compute.toFixed(2)} ms, library+Plot ${dma.total.toFixed(2)} ms (max ${dma.max.toFixed(1)})`,
     );
     for (const m of [held, dma]) expect(Number.isFinite(m.total) && m.total > 0, "each move recorded a render time").toBe(true);
+  });
+
+  // Chapter 5: the dispatch chart re-runs memoryFailurePfn() (src/vfio/) on the example machine and
+  // the zap-cost chart re-runs zapCost() in the browser.
+  const hex = (n: number) => "0x" + n.toString(16);
+  const ch5PlotSvg = (testid: string) => page.$eval(`[data-testid="${testid}"] svg[viewBox]`, (x) => x.outerHTML);
+
+  it("Chapter 5: prints the model's numbers in the text", async () => {
+    await page.goto(base + "/chapters/05-vfio-mmio-poison.html", { waitUntil: "load" });
+    const shown = await page.$$eval("[data-lib]", (els) => els.map((e) => [e.getAttribute("data-lib") ?? "", e.textContent ?? ""] as [string, string]));
+    expect(shown.filter(([n]) => n.startsWith("ch5.")).length, "the chapter should show model-computed values").toBeGreaterThan(60);
+    const values = libValues();
+    for (const [name, text] of shown) expect(text, `value ${name} on the page`).toBe(String(values[name]));
+    const { r } = ch5Dispatch();
+    const vmm = r.kills.find((k) => k.pid === CH5_EXAMPLE.vmm.pid)!;
+    expect(new Map(shown).get("ch5.d.vmm.addr"), "si_addr the VMM gets for the example's poisoned page").toBe(hex(vmm.addr));
+    expect(new Map(shown).get("ch5.d.outcome"), "memory_failure_pfn()'s outcome").toBe("MF_MSG_PFN_MAP / MF_RECOVERED");
+  });
+
+  it("Chapter 5: draws the dispatch chart and redraws it when the poisoned page moves or the pgoff bug is on", async () => {
+    await page.waitForSelector('[data-testid="dispatch-chart"] svg[viewBox]', { timeout: 20_000 });
+    const dots = await page.$$eval('[data-testid="dispatch-chart"] svg[viewBox] circle', (c) => c.length);
+    expect(dots, "one dot per signalled VMA (VMM and helper)").toBeGreaterThanOrEqual(2);
+    expect(await page.getAttribute('[data-testid="dispatch-chart"]', "role")).toBe("img");
+    expect(await page.getAttribute('[data-testid="dispatch-chart"]', "aria-label")).toMatch(/poisoned page/);
+    expect(await page.getAttribute('[data-testid="dispatch-slider"]', "aria-label")).toMatch(/poisoned page/);
+    const before = await ch5PlotSvg("dispatch-chart");
+    const n = await renders("dispatch-chart");
+    // Step 20 = usemem offset 5G: below the helper's mapping, so only the VMM is signalled.
+    await page.locator('[data-testid="dispatch-slider"]').fill("20");
+    await waitForRender("dispatch-chart", n);
+    expect(await ch5PlotSvg("dispatch-chart"), "the poison rule and the dots move with the poisoned page").not.toBe(before);
+    const at5G = ch5Dispatch({}, 20 * CH5_EXAMPLE.offsetStep + 5 * 4096).r;
+    const readout = (await page.textContent('[data-testid="dispatch-readout"]')) ?? "";
+    for (const k of at5G.kills) expect(readout, `pid ${k.pid}'s signal at 5G`).toContain(`pid ${k.pid}: SIGBUS ${k.code}, si_addr ${hex(k.addr)} (the poisoned page)`);
+    expect(readout, "pid 200 maps only the upper half").toContain("pid 200: no signal");
+    const m = await renders("dispatch-chart");
+    await page.locator('[data-testid="dispatch-slider"]').fill(String(Math.floor(CH5_EXAMPLE.poisonOffset / CH5_EXAMPLE.offsetStep)));
+    await waitForRender("dispatch-chart", m);
+    const k = await renders("dispatch-chart");
+    await page.locator('[data-testid="dispatch-bug"]').check();
+    await waitForRender("dispatch-chart", k);
+    const bug = ch5Dispatch({ pgoffFromPfn: true }).r;
+    const bugReadout = (await page.textContent('[data-testid="dispatch-readout"]')) ?? "";
+    for (const x of bug.kills) expect(bugReadout, `pid ${x.pid}'s wrong si_addr under the pgoff bug`).toContain(`pid ${x.pid}: SIGBUS ${x.code}, si_addr ${hex(x.addr)} (wrong page`);
+    const steps = (await page.textContent('[data-testid="dispatch-steps"]')) ?? "";
+    for (const step of bug.steps) expect(steps, "the kernel's steps, as the model logged them").toContain(step);
+    const j = await renders("dispatch-chart");
+    await page.locator('[data-testid="dispatch-bug"]').uncheck();
+    await waitForRender("dispatch-chart", j);
+  });
+
+  it("Chapter 5: draws the zap-cost chart and redraws it when the region size or guest page size changes", async () => {
+    await page.waitForSelector('[data-testid="zap-chart"] svg[viewBox]', { timeout: 20_000 });
+    expect(await page.$$eval('[data-testid="zap-chart"] svg[viewBox] path', (p) => p.length), "kept and zapped lines").toBeGreaterThanOrEqual(2);
+    expect(await page.getAttribute('[data-testid="zap-chart"]', "role")).toBe("img");
+    expect(await page.getAttribute('[data-testid="zap-slider"]', "aria-label")).toMatch(/device memory region/);
+    const before = await ch5PlotSvg("zap-chart");
+    const n = await renders("zap-chart");
+    await page.locator('[data-testid="zap-slider"]').fill("7");
+    await waitForRender("zap-chart", n);
+    expect(await ch5PlotSvg("zap-chart"), "the chart extends to the new region size").not.toBe(before);
+    const z = zapCost(128 * 2 ** 30);
+    const readout = (await page.textContent('[data-testid="zap-readout"]')) ?? "";
+    expect(readout, "readout at 128G: entries kept and zapped").toContain(`kept at 1G it needs ${fmt(z.kept.entries)} stage-2 entries, zapped to 4K ${fmt(z.zapped.entries)}`);
+    const m = await renders("zap-chart");
+    await page.locator('[data-testid="zap-guest"]').selectOption("1G");
+    await waitForRender("zap-chart", m);
+    const g1 = zapCost(128 * 2 ** 30, { guestPage: "1G" });
+    expect(await page.textContent('[data-testid="zap-readout"]'), "1G guest pages: the walk references").toContain(`a 2D walk takes ${g1.kept.walkRefs2D} memory references kept and ${g1.zapped.walkRefs2D} zapped`);
+  });
+
+  it("Chapter 5: recomputes its charts on every control move (prints the measured time)", async () => {
+    const dispatch = await measure("dispatch-chart", "dispatch-slider", ["1", "8", "16", "24", "32", "40", "48", "56", "63", "30", "10"]);
+    const zap = await measure("zap-chart", "zap-slider", ["0", "1", "2", "3", "4", "5", "6", "7", "5", "3", "1"]);
+    console.log(
+      `[site] Chapter 5 slider recompute (median of 11): dispatch chart library ${dispatch.compute.toFixed(2)} ms, library+Plot ${dispatch.total.toFixed(2)} ms (max ${dispatch.max.toFixed(1)}); ` +
+        `zap-cost chart library ${zap.compute.toFixed(2)} ms, library+Plot ${zap.total.toFixed(2)} ms (max ${zap.max.toFixed(1)})`,
+    );
+    for (const m of [dispatch, zap]) expect(Number.isFinite(m.total) && m.total > 0, "each move recorded a render time").toBe(true);
   });
 
   it("logged no console errors, page errors or failed requests", () => {

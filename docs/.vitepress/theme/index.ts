@@ -8,6 +8,8 @@ import MemoryLostChart from "./components/MemoryLostChart.vue";
 import PinHeldBackChart from "./components/PinHeldBackChart.vue";
 import PinDmaChart from "./components/PinDmaChart.vue";
 import PinLifetimeChart from "./components/PinLifetimeChart.vue";
+import PfnDispatchChart from "./components/PfnDispatchChart.vue";
+import ZapCostChart from "./components/ZapCostChart.vue";
 import "./custom.css";
 
 export default {
@@ -21,5 +23,7 @@ export default {
     app.component("PinHeldBackChart", PinHeldBackChart);
     app.component("PinDmaChart", PinDmaChart);
     app.component("PinLifetimeChart", PinLifetimeChart);
+    app.component("PfnDispatchChart", PfnDispatchChart);
+    app.component("ZapCostChart", ZapCostChart);
   },
 } satisfies Theme;
