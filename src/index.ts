@@ -20,3 +20,4 @@ export * from "./mfr/index.js";
 export * from "./scenario/index.js";
 export * from "./iommufd/index.js";
 export * from "./vfio/index.js";
+export * from "./guest_memfd/index.js";

@@ -11,6 +11,13 @@ export const MF_UNPOISON = 1 << 4;
 export const MF_SW_SIMULATED = 1 << 5;
 export const MF_NO_RETRY = 1 << 6;
 
+/** enum mf_result values: an .error_remove_folio() op returns one; MF_DELAYED is 2, which is why
+ * truncate_error_folio()'s "err != 0" test matters (Chapter 4). */
+export const MF_IGNORED = 0;
+export const MF_FAILED = 1;
+export const MF_DELAYED = 2;
+export const MF_RECOVERED = 3;
+
 
 /** Page type named in the "recovery action for …" line (enum mf_action_page_type). */
 export type MfMsg =

@@ -4,3 +4,4 @@ export * from "./series.js";
 export * from "./timeline.js";
 export * from "./pinning.js";
 export * from "./vfio.js";
+export * from "./guest-memfd.js";
