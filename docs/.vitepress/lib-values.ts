@@ -25,6 +25,7 @@ import { poisonOutcome, type PoisonOutcomeInput } from "../../src/poison/outcome
 import { chapter0Values } from "./lib-values-ch0.js";
 import { chapter2Values } from "./lib-values-ch2.js";
 import { chapter3Values } from "./lib-values-ch3.js";
+import { chapter4Values } from "./lib-values-ch4.js";
 import { chapter5Values } from "./lib-values-ch5.js";
 
 /** The IO working set the chapter uses as its example: fits 64 × 2M, not 64 × 4K. */
@@ -169,6 +170,7 @@ export function libValues(): Record<string, string | number> {
   Object.assign(v, chapter2Values());
   Object.assign(v, chapter0Values());
   Object.assign(v, chapter3Values());
+  Object.assign(v, chapter4Values());
   Object.assign(v, chapter5Values());
   return v;
 }

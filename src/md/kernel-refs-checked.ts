@@ -59,4 +59,19 @@ export const CHECKED_KERNEL_REFS: Readonly<Record<string, string>> = {
   "include/linux/vfio_pci_core.h#VFIO_PCI_OFFSET_SHIFT": "#define, 40; seen in a patch moving it into include/linux/vfio_pci_core.h (v5.x) and in later copies",
   "mm/internal.h#vma_address": "static inline vma_address(vma, pgoff, nr_pages); seen in 2025 copies of mm/internal.h",
   "mm/memory-failure.c#kill_procs": "static; read in a v6.12/6.13-era copy and in Jane Chu's 2024 patch (SIGKILL only for an -EFAULT address)",
+  // Chapter 4 (checked 2026-11-24). guest_memfd.c read in full in a v6.11/6.12-era copy (struct
+  // kvm_gmem, kvm_gmem_populate(), __kvm_gmem_get_pfn() with a prepare flag) and in 2026 copies.
+  "virt/kvm/guest_memfd.c#kvm_gmem_error_folio": "read in full in a v6.11/6.12-era copy: whole-folio index range, no truncate, returns MF_DELAYED; unchanged in 2026 copies",
+  "virt/kvm/guest_memfd.c#kvm_gmem_invalidate_begin": "read in full in a v6.11/6.12-era copy: clamps the range to each bound memslot, kvm_mmu_unmap_gfn_range()",
+  "virt/kvm/guest_memfd.c#kvm_gmem_get_folio": "read in full in a v6.11/6.12-era copy: \"TODO: Support huge pages\", filemap_grab_folio() (order 0)",
+  "virt/kvm/guest_memfd.c#kvm_gmem_bind": "read in full in a v6.11/6.12-era copy: slot->gmem.pgoff = offset >> PAGE_SHIFT, overlapping bindings refused",
+  "virt/kvm/guest_memfd.c#__kvm_gmem_get_pfn": "read in full in a v6.11/6.12-era copy: -EHWPOISON when folio_test_hwpoison(folio)",
+  "virt/kvm/guest_memfd.c#kvm_gmem_get_pfn": "read in full in a v6.11/6.12-era copy",
+  "arch/x86/kvm/mmu/mmu.c#kvm_faultin_pfn_private": "read in a v6.8/6.9-era copy and in 2024–25 patches against later trees: kvm_mmu_prepare_memory_fault_exit() on any kvm_gmem_get_pfn() error",
+  "arch/x86/kvm/mmu/mmu.c#kvm_handle_error_pfn": "read in a v6.8/6.9-era copy and in later patches: KVM_PFN_ERR_HWPOISON → kvm_send_hwpoison_signal()",
+  "arch/x86/kvm/mmu/mmu.c#kvm_send_hwpoison_signal": "read in a v6.8/6.9-era copy and in later patches: send_sig_mceerr(BUS_MCEERR_AR, hva, PAGE_SHIFT, current)",
+  "include/linux/kvm_host.h#kvm_prepare_memory_fault_exit": "static inline; seen in the v6.8 guest_memfd series and in later patches against kvm_host.h (gpa, size, KVM_MEMORY_EXIT_FLAG_PRIVATE)",
+  "include/uapi/linux/kvm.h#KVM_EXIT_MEMORY_FAULT": "#define; seen in the uapi diff of the v6.8 guest_memfd series (memory_fault: flags, gpa, size) and in later patches",
+  "include/uapi/linux/kvm.h#KVM_MEMORY_EXIT_FLAG_PRIVATE": "#define (1ULL << 3); seen in the v6.8 guest_memfd series uapi diff and in later patches",
+  "mm/memory-failure.c#truncate_error_folio": "static; seen in the v6.7-era rename from truncate_error_page() and in 2025 copies: an error_remove_folio() result != 0 (MF_DELAYED is 2) is logged as \"Failed to punch page\" and gives MF_FAILED; a proposed fix returns MF_DELAYED early",
 };

@@ -40,9 +40,14 @@ describe("course pages: references resolve", () => {
   });
 
   it("every checked kernel reference is still linked from a page (the list is what the site cites)", () => {
-    const used = new Set(pages(DOCS).flatMap((p) => [...readFileSync(p, "utf8").matchAll(/\[\[kernel:([^\]|]+)/g)].map((m) => m[1].trim())));
+    const used = new Set(pages(DOCS).flatMap((p) => [...readFileSync(p, "utf8").matchAll(/\[\[kernel:([^\]|\\]+)/g)].map((m) => m[1].trim())));
     const unused = Object.keys(CHECKED_KERNEL_REFS).filter((k) => !used.has(k));
     expect(unused, "listed in src/md/kernel-refs-checked.ts but linked nowhere: remove them").toEqual([]);
+  });
+
+  it("every chapter with exercises has a page the exercise list links to", () => {
+    const missing = [...new Set(loadExercises().filter((e) => !e.chapterPage).map((e) => e.chapter))];
+    expect(missing, "chapters in exercises/manifest.json without a docs/chapters/NN-*.md page").toEqual([]);
   });
 
   it("the chapter cites the numbers it is about, computed by the library", () => {

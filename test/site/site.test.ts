@@ -1,4 +1,4 @@
-// Builds the course site, serves it, and drives Chapters 1, 2, 3 and 5 in headless Chromium: the
+// Builds the course site, serves it, and drives Chapters 1, 2, 3, 4 and 5 in headless Chromium: the
 // charts must render, respond to their sliders with what the library computes, and log no errors.
 import type { Server } from "node:http";
 import { chromium, type Browser, type Page } from "playwright-core";
@@ -12,6 +12,7 @@ import { dmaOutcomeRows, heldBackOverVmLife } from "../../src/iommufd/vm-life.js
 import { CH3_EXAMPLE } from "../../docs/.vitepress/ch3-example.js";
 import { CH5_EXAMPLE, ch5Dispatch } from "../../docs/.vitepress/ch5-example.js";
 import { zapCost } from "../../src/vfio/zap-cost.js";
+import { CH4_EXAMPLE, ch4Outcomes } from "../../docs/.vitepress/ch4-example.js";
 import { CHROMIUM_ARGS, buildSiteOnce, findChromium, serveDist } from "./site-build.js";
 
 const CHAPTER = "/chapters/01-thp-splitting-cost.html";
@@ -325,6 +326,74 @@ describe("course site: Chapter 1 in a browser", { timeout: 180_000 }, () => {
         `zap-cost chart library ${zap.compute.toFixed(2)} ms, library+Plot ${zap.total.toFixed(2)} ms (max ${zap.max.toFixed(1)})`,
     );
     for (const m of [dispatch, zap]) expect(Number.isFinite(m.total) && m.total > 0, "each move recorded a render time").toBe(true);
+  });
+
+  // Chapter 4: the policy chart re-runs gmemOutcomeRows() (src/guest_memfd/) for every policy ×
+  // design in the browser. Its colour legend's swatches are small svgs too: pick the plot's own.
+  const ch4PlotSvg = (testid: string) => page.$eval(`[data-testid="${testid}"] svg[viewBox^="0 0"]`, (x) => x.outerHTML);
+  it("Chapter 4: prints the model's numbers in the text", async () => {
+    await page.goto(base + "/chapters/04-guest-memfd-secure-world.html", { waitUntil: "load" });
+    const shown = await page.$$eval("[data-lib]", (els) => els.map((e) => [e.getAttribute("data-lib") ?? "", e.textContent ?? ""] as [string, string]));
+    expect(shown.filter(([n]) => n.startsWith("ch4.")).length, "the chapter should show model-computed values").toBeGreaterThan(80);
+    const values = libValues();
+    for (const [name, text] of shown) expect(text, `value ${name} on the page`).toBe(String(values[name]));
+    const byName = new Map(shown);
+    expect(byName.get("ch4.zap.1G.zap-folio.zapped"), "GFNs a 1G folio's zap takes from stage-2").toBe(fmt(262_144));
+    expect(byName.get("ch4.ex.exit.gpa"), "gpa of the KVM_EXIT_MEMORY_FAULT for the poisoned page").toBe(hex(CH4_EXAMPLE.poisonGfn * 4096));
+    expect(byName.get("ch4.ex.shared.lsb"), "si_addr_lsb of the shared-memory SIGBUS on x86").toBe("12");
+    expect(await page.locator('[data-testid="assumptions-gmem"] li').count(), "the model's assumptions are listed").toBeGreaterThan(3);
+  });
+
+  it("Chapter 4: draws the policy chart and redraws it when the errors or the folio size change", async () => {
+    await page.waitForSelector('[data-testid="gmem-chart"] svg[viewBox^="0 0"]', { timeout: 20_000 });
+    const bars = await page.$$eval('[data-testid="gmem-chart"] svg[viewBox^="0 0"] rect', (r) => r.length);
+    expect(bars, "bars for the policies under each design").toBeGreaterThanOrEqual(3);
+    expect(await page.getAttribute('[data-testid="gmem-chart"]', "role")).toBe("img");
+    expect(await page.getAttribute('[data-testid="gmem-chart"]', "aria-label")).toMatch(/guest_memfd folio/);
+    expect(await page.getAttribute('[data-testid="gmem-slider"]', "aria-label")).toMatch(/memory errors/);
+    const readout0 = (await page.textContent('[data-testid="gmem-readout"]')) ?? "";
+    const ex0 = ch4Outcomes().find((r) => r.policy === "zap-folio" && r.design === "tdx-connect")!;
+    expect(readout0, "readout at the example's starting point").toContain(`zapping the folio loses ${fmt(ex0.healthyGfnsLost)} healthy GFNs`);
+    const before = await ch4PlotSvg("gmem-chart");
+    const n = await renders("gmem-chart");
+    await page.locator('[data-testid="gmem-slider"]').fill("12");
+    await waitForRender("gmem-chart", n);
+    expect(await ch4PlotSvg("gmem-chart"), "the bars follow the number of errors").not.toBe(before);
+    const at12 = ch4Outcomes({ errors: 12 });
+    const zap12 = at12.find((r) => r.policy === "zap-folio" && r.design === "tdx-connect")!;
+    const readout = (await page.textContent('[data-testid="gmem-readout"]')) ?? "";
+    expect(readout, "12 errors: healthy GFNs lost and exits under a whole-folio zap").toContain(`zapping the folio loses ${fmt(zap12.healthyGfnsLost)} healthy GFNs`);
+    expect(readout, "12 errors: DMA faults under TDX Connect's shared stage-2").toContain(`DMA faults: ${fmt(zap12.dmaFaults)} under TDX Connect`);
+    const m = await renders("gmem-chart");
+    await page.locator('[data-testid="gmem-folio"]').selectOption("4K");
+    await waitForRender("gmem-chart", m);
+    const k4 = ch4Outcomes({ errors: 12, folioSize: "4K" }).find((r) => r.policy === "zap-folio" && r.design === "tdx-connect")!;
+    expect(await page.textContent('[data-testid="gmem-readout"]'), "4K folios (mainline): a zap loses no healthy page").toContain(`zapping the folio loses ${fmt(k4.healthyGfnsLost)} healthy GFNs`);
+    expect(k4.healthyGfnsLost, "mainline 4K folios take only the poisoned page").toBe(0);
+    const j = await renders("gmem-chart");
+    const svg4k = await ch4PlotSvg("gmem-chart");
+    await page.locator('[data-testid="gmem-metric"]').selectOption("dmaFaults");
+    await waitForRender("gmem-chart", j);
+    expect(await ch4PlotSvg("gmem-chart"), "the metric switch redraws the bars").not.toBe(svg4k);
+    // A guest that keeps touching its poisoned pages: keep-mapped now shows repeated consumption.
+    const c = await renders("gmem-chart");
+    await page.locator('[data-testid="gmem-retouch"]').fill("10");
+    await waitForRender("gmem-chart", c);
+    const keep = ch4Outcomes({ errors: 12, folioSize: "4K", retouch: 0.1 }).find((r) => r.policy === "keep-mapped" && r.design === "tdx-connect")!;
+    expect(keep.consumptions, "10 % of accesses back to a poisoned page consume it again under keep-mapped").toBeGreaterThan(0);
+    expect(await page.textContent('[data-testid="gmem-readout"]'), "the readout follows the retouch slider").toContain(`with ${fmt(keep.consumptions)} repeated consumptions under TDX Connect`);
+    const z = await renders("gmem-chart");
+    await page.locator('[data-testid="gmem-retouch"]').fill("0");
+    await waitForRender("gmem-chart", z);
+  });
+
+  it("Chapter 4: recomputes its chart on every control move (prints the measured time)", async () => {
+    const l = await renders("gmem-chart");
+    await page.locator('[data-testid="gmem-folio"]').selectOption("1G");
+    await waitForRender("gmem-chart", l);
+    const gmem = await measure("gmem-chart", "gmem-slider", ["1", "4", "8", "12", "16", "20", "24", "28", "32", "10", "2"]);
+    console.log(`[site] Chapter 4 slider recompute (median of 11; 15 seeded VM runs each): policy chart library ${gmem.compute.toFixed(2)} ms, library+Plot ${gmem.total.toFixed(2)} ms (max ${gmem.max.toFixed(1)})`);
+    expect(Number.isFinite(gmem.total) && gmem.total > 0, "each move recorded a render time").toBe(true);
   });
 
   it("logged no console errors, page errors or failed requests", () => {

@@ -10,6 +10,7 @@ import PinDmaChart from "./components/PinDmaChart.vue";
 import PinLifetimeChart from "./components/PinLifetimeChart.vue";
 import PfnDispatchChart from "./components/PfnDispatchChart.vue";
 import ZapCostChart from "./components/ZapCostChart.vue";
+import GmemPolicyChart from "./components/GmemPolicyChart.vue";
 import "./custom.css";
 
 export default {
@@ -25,5 +26,6 @@ export default {
     app.component("PinLifetimeChart", PinLifetimeChart);
     app.component("PfnDispatchChart", PfnDispatchChart);
     app.component("ZapCostChart", ZapCostChart);
+    app.component("GmemPolicyChart", GmemPolicyChart);
   },
 } satisfies Theme;

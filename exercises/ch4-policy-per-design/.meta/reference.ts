@@ -1,0 +1,48 @@
+// Exercise 4.4 — a policy per CoCo design: what a device's DMA meets after a memory error (Chapter 4).
+// Whether the IOMMU translates an assigned device's DMA through the CPU's stage-2 or through tables
+// of its own decides what each guest_memfd policy does to the device. The tests build each VM with
+// the library's GuestMemfdVm under the design, poison one page, run the DMA and compare.
+// Reference solution: the student's file is generated from this one (see src/grader/stubs.ts). // reference-only
+import type { CocoDesign, GmemPolicy, PageSize } from "../../../src/index.js";
+
+/** What a device's DMA to a private GFN does (GuestMemfdVm.dma()). */
+export type DmaResult = "ok" | "dma-fault" | "poison-consumed" | "no-device";
+
+/** Where the DMA goes, relative to the one poisoned page: that page, another page of its folio, another folio. */
+export type DmaTarget = "poisoned" | "same-folio" | "other-folio";
+
+export const POLICIES: readonly GmemPolicy[] = ["zap-folio", "keep-mapped", "split-then-zap"];
+
+/**
+ * A device's DMA right after one memory error (no vCPU access in between), under `design` and
+ * `policy`. Think about: which GFNs the policy unmapped from the CPU's stage-2; whether the design's
+ * IOMMU walks that stage-2 (design.iommuSharesStage2) or keeps its own tables that nothing
+ * unmapped; whether the design has a device at all (design.hasDevice).
+ */
+export function dmaAfterError(design: CocoDesign, policy: GmemPolicy, folioSize: PageSize, target: DmaTarget): DmaResult {
+  // BEGIN SOLUTION: no device?; unmapped in a shared stage-2 → fault; poisoned and reachable → consumed
+  if (!design.hasDevice) return "no-device";
+  if (target === "same-folio" && folioSize === "4K") throw new Error("a 4K folio has no other page");
+  const unmapped = policy === "zap-folio" ? target !== "other-folio" : policy === "split-then-zap" ? target === "poisoned" : false;
+  if (design.iommuSharesStage2 && unmapped) return "dma-fault";
+  if (target === "poisoned") return "poison-consumed";
+  return "ok";
+  // END SOLUTION
+}
+
+/**
+ * The policies that, under `design` and for `folioSize` folios, keep the device away from the
+ * poisoned page (its DMA there does not read poison) while every healthy page stays usable for it
+ * (its DMA there is "ok", or there is no device). In the order of POLICIES.
+ */
+export function safePolicies(design: CocoDesign, folioSize: PageSize): GmemPolicy[] {
+  // BEGIN SOLUTION: try each policy against every target
+  const targets: DmaTarget[] = folioSize === "4K" ? ["poisoned", "other-folio"] : ["poisoned", "same-folio", "other-folio"];
+  return POLICIES.filter((p) =>
+    targets.every((t) => {
+      const r = dmaAfterError(design, p, folioSize, t);
+      return t === "poisoned" ? r !== "poison-consumed" : r === "ok" || r === "no-device";
+    }),
+  );
+  // END SOLUTION
+}
