@@ -79,11 +79,13 @@ export interface FolioPiece { order: number; start: number; pages: number; poiso
 
 // ---- shared checks and helpers -------------------------------------------------------------
 
-function resolvePalette(p: ChartOptions["palette"]): ChartPalette {
+/** The default palette with a chart's overrides (used by every chart module). */
+export function resolvePalette(p: ChartOptions["palette"]): ChartPalette {
   return { ...DEFAULT_PALETTE, ...(p ?? {}), pageSize: { ...DEFAULT_PALETTE.pageSize, ...(p?.pageSize ?? {}) } };
 }
 
-function resolveDocument(options: ChartOptions): unknown {
+/** The DOM to draw into: options.document, else the browser's; a clear error in Node without one. */
+export function resolveDocument(options: ChartOptions): unknown {
   const doc = options.document ?? (globalThis as { document?: unknown }).document;
   if (!doc) {
     throw new ParameterError("document", "there is no DOM to draw into", 'in Node pass { document: nodeDocument() } from src/viz/node.ts, or use its render()');

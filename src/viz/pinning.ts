@@ -2,7 +2,7 @@ import * as Plot from "@observablehq/plot";
 import { ParameterError } from "../core/errors.js";
 import { formatSize } from "../core/units.js";
 import type { DmaOutcomeRow, PinLifetime, VmLifePoint, VmLifeSeries } from "../iommufd/vm-life.js";
-import { DEFAULT_PALETTE, type ChartElement, type ChartOptions, type ChartPalette } from "./charts.js";
+import { resolveDocument, resolvePalette, type ChartElement, type ChartOptions, type ChartPalette } from "./charts.js";
 
 /**
  * Chapter 3 chart builders (iommufd pinning), on Observable Plot. Browser-safe like charts.ts:
@@ -33,15 +33,8 @@ function policyColours(p: ChartPalette): Record<string, string> {
   return { none: p.poisoned, ebusy: p.warning, revoke: p.model };
 }
 
-function doc(options: ChartOptions): unknown {
-  const d = options.document ?? (globalThis as { document?: unknown }).document;
-  if (!d) throw new ParameterError("document", "there is no DOM to draw into", 'in Node pass { document: nodeDocument() } from src/viz/node.ts, or use its render()');
-  return d;
-}
-
-function palette(options: ChartOptions): ChartPalette {
-  return { ...DEFAULT_PALETTE, ...(options.palette ?? {}), pageSize: { ...DEFAULT_PALETTE.pageSize, ...(options.palette?.pageSize ?? {}) } };
-}
+const doc = resolveDocument;
+const palette = (options: ChartOptions): ChartPalette => resolvePalette(options.palette);
 
 /** Up to ~5 ticks at multiples of a power of two (bytes), so labels read "512M", "1G", "2G". */
 function byteTicks(max: number): number[] {

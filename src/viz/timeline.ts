@@ -1,7 +1,7 @@
 import * as Plot from "@observablehq/plot";
 import { ParameterError } from "../core/errors.js";
 import type { ScenarioResult } from "../scenario/types.js";
-import { DEFAULT_PALETTE, type ChartElement, type ChartOptions } from "./charts.js";
+import { resolveDocument, resolvePalette, type ChartElement, type ChartOptions } from "./charts.js";
 
 /**
  * The event timeline of a scenario run (src/scenario): steps on the x axis, one lane per event
@@ -113,9 +113,8 @@ export function timelineRows(data: TimelineData, options: Pick<TimelineChartOpti
 /** Timeline chart of a scenario run. */
 export function timelineChart(data: TimelineData, options: TimelineChartOptions = {}): ChartElement {
   const rows = timelineRows(data, options);
-  const doc = options.document ?? (globalThis as { document?: unknown }).document;
-  if (!doc) throw new ParameterError("document", "there is no DOM to draw into", 'in Node pass { document: nodeDocument() } from src/viz/node.ts, or use its render()');
-  const palette = { ...DEFAULT_PALETTE, ...(options.palette ?? {}) };
+  const doc = resolveDocument(options);
+  const palette = resolvePalette(options.palette);
   const warning = options.warning ?? DEFAULT_WARNING;
   const first = options.stepsOnly ? data.steps.find((s) => s.path.startsWith("steps["))?.index ?? 0 : 0;
   const steps = data.steps.filter((s) => s.index >= first);

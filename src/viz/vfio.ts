@@ -2,7 +2,7 @@ import * as Plot from "@observablehq/plot";
 import { ParameterError } from "../core/errors.js";
 import { formatSize } from "../core/units.js";
 import type { DispatchRow, PfnBand, ZapCostRow } from "../vfio/series.js";
-import { DEFAULT_PALETTE, type ChartElement, type ChartOptions, type ChartPalette } from "./charts.js";
+import { resolveDocument, resolvePalette, type ChartElement, type ChartOptions, type ChartPalette } from "./charts.js";
 
 /**
  * Chapter 5 chart builders (VFIO MMIO poison dispatch), on Observable Plot. Browser-safe like
@@ -10,15 +10,8 @@ import { DEFAULT_PALETTE, type ChartElement, type ChartOptions, type ChartPalett
  * (linkedom in Node, see node.ts) and optionally a palette.
  */
 
-function doc(options: ChartOptions): unknown {
-  const d = options.document ?? (globalThis as { document?: unknown }).document;
-  if (!d) throw new ParameterError("document", "there is no DOM to draw into", 'in Node pass { document: nodeDocument() } from src/viz/node.ts, or use its render()');
-  return d;
-}
-
-function palette(options: ChartOptions): ChartPalette {
-  return { ...DEFAULT_PALETTE, ...(options.palette ?? {}), pageSize: { ...DEFAULT_PALETTE.pageSize, ...(options.palette?.pageSize ?? {}) } };
-}
+const doc = resolveDocument;
+const palette = (options: ChartOptions): ChartPalette => resolvePalette(options.palette);
 
 const hex = (n: number) => "0x" + n.toString(16);
 
