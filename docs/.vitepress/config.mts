@@ -4,6 +4,7 @@ import { defineConfig } from "vitepress";
 // browser components import it through the `@lib` alias below. Pages never copy its logic.
 import { CHECKED_KERNEL_REFS, exerciseContainerPlugin, kernelRefPlugin, libValuePlugin, lkmlRefPlugin } from "../../src/md/index.js";
 import { libValues } from "./lib-values.js";
+import { CHAPTERS } from "./chapters.js";
 import { loadExercises } from "./exercises.js";
 
 const libDir = fileURLToPath(new URL("../../src", import.meta.url));
@@ -16,6 +17,7 @@ function exerciseHref(id: string): string {
   }
   return `/exercises#${id}`;
 }
+
 
 export default defineConfig({
   title: "MFR Lab",
@@ -48,14 +50,11 @@ export default defineConfig({
   },
   themeConfig: {
     search: { provider: "local" },
+    // One list of chapters for the top bar (a "Chapters" menu, so the bar fits a laptop screen) and
+    // the sidebar.
     nav: [
       { text: "Home", link: "/" },
-      { text: "Chapter 0", link: "/chapters/00-what-mfr-does" },
-      { text: "Chapter 1", link: "/chapters/01-thp-splitting-cost" },
-      { text: "Chapter 2", link: "/chapters/02-memfd-policy-lifetimes" },
-      { text: "Chapter 3", link: "/chapters/03-iommufd-pinning" },
-      { text: "Chapter 4", link: "/chapters/04-guest-memfd-secure-world" },
-      { text: "Chapter 5", link: "/chapters/05-vfio-mmio-poison" },
+      { text: "Chapters", items: [...CHAPTERS] },
       { text: "Exercises", link: "/exercises" },
       { text: "Glossary", link: "/glossary" },
       { text: "References", link: "/references" },
@@ -63,15 +62,7 @@ export default defineConfig({
     sidebar: [
       {
         text: "Course",
-        items: [
-          { text: "Start here", link: "/" },
-          { text: "0. What MFR does", link: "/chapters/00-what-mfr-does" },
-          { text: "1. The cost of splitting THP", link: "/chapters/01-thp-splitting-cost" },
-          { text: "2. memfd policy lifetimes", link: "/chapters/02-memfd-policy-lifetimes" },
-          { text: "3. iommufd pinning", link: "/chapters/03-iommufd-pinning" },
-          { text: "4. guest_memfd and the secure world", link: "/chapters/04-guest-memfd-secure-world" },
-          { text: "5. VFIO MMIO poison dispatch", link: "/chapters/05-vfio-mmio-poison" },
-        ],
+        items: [{ text: "Start here", link: "/" }, ...CHAPTERS],
       },
       {
         text: "Practice",

@@ -5,7 +5,8 @@ import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import MarkdownIt from "markdown-it";
 import { describe, expect, it } from "vitest";
-import { loadExercises } from "../../docs/.vitepress/exercises.js";
+import { CHAPTERS } from "../../docs/.vitepress/chapters.js";
+import { chapterPages, loadExercises } from "../../docs/.vitepress/exercises.js";
 import { libValues } from "../../docs/.vitepress/lib-values.js";
 import { CHECKED_KERNEL_REFS, exerciseContainerPlugin, kernelRefPlugin, libValuePlugin, lkmlRefPlugin } from "../../src/md/index.js";
 
@@ -43,6 +44,12 @@ describe("course pages: references resolve", () => {
     const used = new Set(pages(DOCS).flatMap((p) => [...readFileSync(p, "utf8").matchAll(/\[\[kernel:([^\]|\\]+)/g)].map((m) => m[1].trim())));
     const unused = Object.keys(CHECKED_KERNEL_REFS).filter((k) => !used.has(k));
     expect(unused, "listed in src/md/kernel-refs-checked.ts but linked nowhere: remove them").toEqual([]);
+  });
+
+  it("the menu and sidebar list every chapter page, in order, and nothing else", () => {
+    const pagesOnDisk = [...chapterPages().entries()].sort((a, b) => a[0] - b[0]).map(([, link]) => link);
+    expect(CHAPTERS.map((c) => c.link), "docs/.vitepress/chapters.ts against docs/chapters/*.md").toEqual(pagesOnDisk);
+    for (const c of CHAPTERS) expect(c.text.startsWith(`${Number(/\/chapters\/(\d+)-/.exec(c.link)?.[1])}. `), `menu entry "${c.text}" is numbered as its page`).toBe(true);
   });
 
   it("every chapter with exercises has a page the exercise list links to", () => {
