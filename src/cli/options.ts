@@ -1,7 +1,7 @@
 // Option parsers for commander: each turns a bad value into an InvalidArgumentError, which
 // commander reports as one line naming the flag (exit code 2, see main.ts).
 import { InvalidArgumentError } from "commander";
-import { MfrLabError } from "../core/errors.js";
+import { MfrLabError, ParameterError } from "../core/errors.js";
 import { parsePageSize, parseSize, type PageSize } from "../core/units.js";
 
 function wrap<T>(fn: (v: string) => T): (v: string) => T {
@@ -33,6 +33,11 @@ export function numberOption(min: number, max: number): (v: string) => number {
 }
 
 export const sizeOption = wrap((v: string): number => parseSize(v));
+/** A size checked like sizeOption but kept as typed ("8G"), for library calls that echo it in their output. */
+export const sizeTextOption = wrap((v: string): string => {
+  parseSize(v);
+  return v.trim();
+});
 export const pageSizeOption = wrap((v: string): PageSize => parsePageSize(v));
 
 export function choiceOption<T extends string>(choices: readonly T[]): (v: string) => T {
@@ -45,4 +50,20 @@ export function choiceOption<T extends string>(choices: readonly T[]): (v: strin
 /** A comma-separated list, each item parsed by `item`. */
 export function listOption<T>(item: (v: string) => T): (v: string) => T[] {
   return (v: string) => v.split(",").filter((s) => s.trim() !== "").map((s) => item(s.trim()));
+}
+
+/**
+ * Calls the library; a ParameterError about one of `flags`' parameters (library name → CLI flag)
+ * is raised again naming the flag, so a value only the model can check (e.g. more errors than
+ * days) still comes out as one line naming what to change (main.ts prints it, exit code 2).
+ */
+export function withFlags<T>(flags: Readonly<Record<string, string>>, call: () => T): T {
+  try {
+    return call();
+  } catch (e) {
+    if (e instanceof ParameterError && Object.prototype.hasOwnProperty.call(flags, e.parameter)) {
+      throw new ParameterError(flags[e.parameter], e.message.slice(e.parameter.length + 2));
+    }
+    throw e;
+  }
 }

@@ -69,6 +69,14 @@ export interface VmLifeSeries {
   violations: string[];
 }
 
+/** What heldBackOverVmLife() assumes (Chapter 3, "Memory held back"; shown by the CLI and the page). */
+export const VM_LIFE_ASSUMPTIONS: readonly string[] = [
+  "errors fall on distinct seeded random days and on random 4K pages, in distinct folios while there are folios left (uniform: real errors cluster)",
+  "guest RAM is mapped for the device once, one IOAS area per folio, and stays pinned for the VM's life",
+  "the device DMAs at random guest pages every day, plus one DMA a day to each page that has been poisoned (the guest was never told)",
+  "ebusy and revoke are proposals (Jiaqi Yan, 21 Jan 2025; Jason Gunthorpe, Feb 2026), not kernel code",
+];
+
 /**
  * A VM with a passthrough device, from boot to teardown: the VMM backs guest RAM with a hugetlb
  * memfd, maps it all into an IOAS once (pinned for the VM's life, Jason Gunthorpe, 20 Jan 2025),

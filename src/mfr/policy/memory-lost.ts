@@ -64,6 +64,13 @@ export interface MemoryLostResult {
   keepUeMapped: PolicyLoss;
 }
 
+/** What memoryLostByPolicy() assumes (Chapter 2, "Memory lost per policy"; shown by the CLI and the page). */
+export const MEMORY_LOST_ASSUMPTIONS: readonly string[] = [
+  "errors fall on distinct 4K pages, uniformly over the guest (real DRAM errors cluster by row, bank and DIMM)",
+  "each error is a hardware report, memory_failure(pfn, 0), as GHES or a patrol scrubber would deliver it",
+  "release = the VMM closes the memfd and exits; pins (option pinned) are dropped after the release path ran",
+];
+
 /**
  * A seeded error pattern: `errors` distinct 4K page offsets in a guest of `guest` bytes, in
  * arrival order. Uniform over the guest (an assumption: real DRAM errors cluster by row, bank

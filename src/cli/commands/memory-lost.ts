@@ -1,0 +1,43 @@
+import type { Command } from "commander";
+import type { PolicyVariant } from "../../mfr/machine.js";
+import { MEMORY_LOST_ASSUMPTIONS, memoryLostByPolicy, type PolicyLoss } from "../../mfr/policy/memory-lost.js";
+import { choiceOption, intOption, sizeTextOption, withFlags } from "../options.js";
+import { emit, formatSize } from "../output.js";
+
+
+export function registerMemoryLost(program: Command): void {
+  program
+    .command("memory-lost")
+    .description("Chapter 2: memory lost to uncorrected errors on a HugeTLB memfd guest, default vs MFD_MF_KEEP_UE_MAPPED")
+    .option("--errors <n>", "uncorrected errors, each on a distinct 4K page", intOption(0, 100_000), 8)
+    .option("--guest <size>", "guest memory, one HugeTLB memfd", sizeTextOption, "64G")
+    .option("--folio <size>", "HugeTLB page size of the memfd: 2M or 1G", choiceOption(["2M", "1G"] as const), "1G")
+    .option("--policy-variant <v>", "release path of the policy: v1, v1-buggy or v2", choiceOption(["v1", "v1-buggy", "v2"] as const), "v2" as PolicyVariant)
+    .option("--pinned", "iommufd/VFIO pins every folio for the VM's life (dropped at exit, after release)", false)
+    .option("--seed <s>", "random seed of the error pattern", intOption(0, 0xffffffff), 1)
+    .option("--json", "print one JSON object")
+    .action((o) => {
+      const r = withFlags({ errors: "--errors", guest: "--guest", folio: "--folio" }, () =>
+        memoryLostByPolicy({ errors: o.errors, guest: o.guest, folio: o.folio, seed: o.seed, policyVariant: o.policyVariant, pinned: o.pinned }),
+      );
+      const out = { ...r, policyVariant: o.policyVariant as PolicyVariant, pinned: !!o.pinned, assumptions: MEMORY_LOST_ASSUMPTIONS };
+      const row = (name: string, p: PolicyLoss) =>
+        [
+          name.padEnd(15),
+          `${formatSize(p.live.unreadableBytes)} (lsb ${p.live.lsbs.join(",") || "-"})`.padStart(21),
+          formatSize(p.afterRelease.unusableBytes).padStart(22),
+          `${p.afterRelease.hugetlb.nr} / ${p.afterRelease.hugetlb.free}`.padStart(15),
+          String(p.afterRelease.violations.length).padStart(10),
+        ].join("  ");
+      emit(!!o.json, out, () =>
+        [
+          `guest ${formatSize(r.guestBytes)} in ${r.folio} HugeTLB folios, ${r.errors} error${r.errors === 1 ? "" : "s"} (seed ${r.seed}) on ${r.default.live.poisonedFolios} folio${r.default.live.poisonedFolios === 1 ? "" : "s"}, release path ${o.policyVariant}${o.pinned ? ", pinned by iommufd" : ""}`,
+          ["policy".padEnd(15), "unreadable while live".padStart(21), "unusable after release".padStart(22), "pool nr / free".padStart(15), "violations"].join("  "),
+          row("default", r.default),
+          row("keep-ue-mapped", r.keepUeMapped),
+          `${r.folio} pages the pool can no longer hand out: default ${r.default.afterRelease.hugetlb.lost}, keep-ue-mapped ${r.keepUeMapped.afterRelease.hugetlb.lost}`,
+          ...MEMORY_LOST_ASSUMPTIONS.map((a) => `assumption: ${a}`),
+        ].join("\n"),
+      );
+    });
+}

@@ -1,0 +1,59 @@
+import type { Command } from "commander";
+import type { PinPolicy } from "../../iommufd/iommufd.js";
+import { VM_LIFE_ASSUMPTIONS, dmaOutcomeRows, heldBackOverVmLife, type VmLifeSeries } from "../../iommufd/vm-life.js";
+import { ParameterError } from "../../core/errors.js";
+import { choiceOption, intOption, listOption, sizeTextOption, withFlags } from "../options.js";
+import { emit, formatSize } from "../output.js";
+
+const POLICIES: readonly PinPolicy[] = ["none", "ebusy", "revoke"];
+
+
+const FLAGS = { errors: "--errors", guest: "--guest", days: "--days", dmaPerDay: "--dma-per-day", seed: "--seed", pageSize: "--page-size", policy: "--policy" };
+
+export function registerPinLife(program: Command): void {
+  program
+    .command("pin-life")
+    .description("Chapter 3: memory held back and device DMA outcomes over a VM's life, per iommufd pin policy")
+    .option("--policy <list>", "comma-separated pin policies: none, ebusy, revoke", listOption(choiceOption(POLICIES)), [...POLICIES])
+    .option("--errors <n>", "uncorrected errors during the VM's life", intOption(0, 10_000), 3)
+    .option("--guest <size>", "guest RAM, a HugeTLB memfd (1 to 64 folios)", sizeTextOption, "8G")
+    .option("--page-size <size>", "HugeTLB page size of guest RAM: 2M or 1G", choiceOption(["2M", "1G"] as const), "1G")
+    .option("--days <n>", "days the VM runs; errors fall on days 1 … days-1", intOption(2, 10_000), 30)
+    .option("--dma-per-day <n>", "random device DMAs a day", intOption(0, 10_000), 8)
+    .option("--map <kind>", "how guest RAM reaches iommufd: file (IOMMU_IOAS_MAP_FILE) or va (IOMMU_IOAS_MAP)", choiceOption(["file", "va"] as const), "file")
+    .option("--no-keep-ue-mapped", "guest memfd without MFD_MF_KEEP_UE_MAPPED")
+    .option("--no-punch-poisoned", "the VMM keeps poisoned folios instead of punching them out of the memfd")
+    .option("--no-revoke-on-poison", "with revoke: revoke only on truncate / punch hole, not on memory_failure()")
+    .option("--teardown <t>", "close-first (iommufd closed, then exit) or exit", choiceOption(["close-first", "exit"] as const), "close-first")
+    .option("--seed <s>", "random seed (error days and pages, DMA targets)", intOption(0, 0xffffffff), 1)
+    .option("--json", "print one JSON object")
+    .action((o) => {
+      const policies: PinPolicy[] = o.policy;
+      if (!policies.length) throw new ParameterError("--policy", "no policy given", `use ${POLICIES.join(", ")}`);
+      const series: VmLifeSeries[] = withFlags(FLAGS, () =>
+        policies.map((policy) =>
+          heldBackOverVmLife({
+            policy, errors: o.errors, seed: o.seed, guest: o.guest, pageSize: o.pageSize, keepUeMapped: o.keepUeMapped, map: o.map,
+            revokeOnPoison: o.revokeOnPoison, punchPoisoned: o.punchPoisoned, days: o.days, dmaPerDay: o.dmaPerDay, teardown: o.teardown,
+          }),
+        ),
+      );
+      const dma = dmaOutcomeRows(series);
+      const out = { series, dma, assumptions: VM_LIFE_ASSUMPTIONS };
+      const opts = series[0].options;
+      emit(!!o.json, out, () => {
+        const peak = (s: VmLifeSeries, k: "heldBackBytes" | "pendingBytes") => Math.max(0, ...s.points.filter((p) => p.phase === "running").map((p) => p[k]));
+        const count = (policy: PinPolicy, outcome: string) => dma.find((d) => d.policy === policy && d.outcome === outcome)?.count ?? 0;
+        return [
+          `guest ${opts.guest} in ${opts.pageSize} HugeTLB folios (keep-ue-mapped ${opts.keepUeMapped}), map ${opts.map}, ${opts.days} days, ${opts.dmaPerDay} DMAs/day, ${opts.errors} errors (seed ${opts.seed}), punch poisoned ${opts.punchPoisoned}, teardown ${opts.teardown}`,
+          `errors: ${series[0].errors.map((e) => `day ${e.day} at guest+0x${e.offset.toString(16)}`).join(", ") || "none"}`,
+          "policy  held back (peak)  pending (peak)  leaked after  offlined    DMAs  to poison  to offlined  IO faults  revokes",
+          ...series.map((s) => {
+            const last = s.points[s.points.length - 1];
+            return `${s.policy.padEnd(6)}  ${formatSize(peak(s, "heldBackBytes")).padStart(16)}  ${formatSize(peak(s, "pendingBytes")).padStart(14)}  ${formatSize(last.leakedBytes).padStart(12)}  ${formatSize(last.offlinedBytes).padStart(8)}  ${String(last.dmas).padStart(6)}  ${String(count(s.policy, "poison")).padStart(9)}  ${String(count(s.policy, "offlined")).padStart(11)}  ${String(count(s.policy, "io-page-fault")).padStart(9)}  ${String(last.revokes).padStart(7)}${s.violations.length ? `  violations: ${s.violations.length}` : ""}`;
+          }),
+          ...VM_LIFE_ASSUMPTIONS.map((a) => `assumption: ${a}`),
+        ].join("\n");
+      });
+    });
+}
