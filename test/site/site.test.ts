@@ -13,6 +13,9 @@ import { CH3_EXAMPLE } from "../../docs/.vitepress/ch3-example.js";
 import { CH5_EXAMPLE, ch5Dispatch } from "../../docs/.vitepress/ch5-example.js";
 import { zapCost } from "../../src/vfio/zap-cost.js";
 import { CH4_EXAMPLE, ch4Outcomes } from "../../docs/.vitepress/ch4-example.js";
+import { MEMORY_LOST_ASSUMPTIONS } from "../../src/mfr/policy/memory-lost.js";
+import { VM_LIFE_ASSUMPTIONS } from "../../src/iommufd/vm-life.js";
+import { GMEM_ASSUMPTIONS } from "../../src/guest_memfd/outcome.js";
 import { CHROMIUM_ARGS, buildSiteOnce, findChromium, serveDist } from "./site-build.js";
 
 const CHAPTER = "/chapters/01-thp-splitting-cost.html";
@@ -394,6 +397,19 @@ describe("course site: Chapter 1 in a browser", { timeout: 180_000 }, () => {
     const gmem = await measure("gmem-chart", "gmem-slider", ["1", "4", "8", "12", "16", "20", "24", "28", "32", "10", "2"]);
     console.log(`[site] Chapter 4 slider recompute (median of 11; 15 seeded VM runs each): policy chart library ${gmem.compute.toFixed(2)} ms, library+Plot ${gmem.total.toFixed(2)} ms (max ${gmem.max.toFixed(1)})`);
     expect(Number.isFinite(gmem.total) && gmem.total > 0, "each move recorded a render time").toBe(true);
+  });
+
+  it("lists each model's assumptions, as the library states them, next to its chart", async () => {
+    const lists: [string, string, readonly string[]][] = [
+      ["/chapters/02-memfd-policy-lifetimes.html", "memory-lost", MEMORY_LOST_ASSUMPTIONS],
+      ["/chapters/03-iommufd-pinning.html", "vm-life", VM_LIFE_ASSUMPTIONS],
+      ["/chapters/04-guest-memfd-secure-world.html", "gmem", GMEM_ASSUMPTIONS],
+    ];
+    for (const [path, which, expected] of lists) {
+      await page.goto(base + path, { waitUntil: "load" });
+      const shown = await page.$$eval(`[data-testid="assumptions-${which}"] li`, (li) => li.map((x) => x.textContent?.trim() ?? ""));
+      expect(shown, `${path}: the ${which} assumptions`).toEqual([...expected]);
+    }
   });
 
   it("logged no console errors, page errors or failed requests", () => {
