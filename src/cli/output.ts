@@ -10,3 +10,13 @@ export function pct(x: number, digits = 2): string {
 }
 
 export { formatSize };
+
+/**
+ * A plain-text table for the human reports: columns as wide as their widest cell, two spaces
+ * apart; the first column left-aligned (names), the others right-aligned (figures).
+ */
+export function table(header: readonly string[], rows: readonly (readonly (string | number)[])[]): string[] {
+  const cells = [header, ...rows].map((r) => r.map(String));
+  const width = header.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? "").length)));
+  return cells.map((r) => r.map((c, i) => (i === 0 ? c.padEnd(width[i]) : c.padStart(width[i]))).join("  ").trimEnd());
+}

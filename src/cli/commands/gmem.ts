@@ -5,7 +5,7 @@ import { GMEM_ASSUMPTIONS } from "../../guest_memfd/outcome.js";
 import { gmemOutcomeRows } from "../../guest_memfd/series.js";
 import { GMEM_POLICIES, type GmemPolicy, type HwpoisonScope } from "../../guest_memfd/vm.js";
 import { choiceOption, intOption, listOption, numberOption, pageSizeOption, sizeTextOption, withFlags } from "../options.js";
-import { emit, pct } from "../output.js";
+import { emit, pct, table } from "../output.js";
 
 const DESIGNS: readonly CocoDesignId[] = COCO_DESIGNS.map((d) => d.id);
 const FLAGS = {
@@ -37,8 +37,10 @@ export function registerGmem(program: Command): void {
       emit(!!o.json, out, () =>
         [
           `${base.memory} of private memory in ${base.folioSize} guest_memfd folios, ${base.errors} errors, ${base.accesses} vCPU accesses, ${base.dmas} DMAs, retouch ${base.retouch}, hwpoison scope ${base.hwpoisonScope}, seed ${base.seed}`,
-          "design        policy          healthy GFNs lost (share)  exits  DMA faults  consumptions  stage-2 leaves",
-          ...rows.map((r) => `${r.design.padEnd(12)}  ${r.policy.padEnd(14)}  ${`${r.healthyGfnsLost} (${pct(r.healthyFractionLost, 3)})`.padStart(25)}  ${String(r.exits).padStart(5)}  ${String(r.dmaFaults).padStart(10)}  ${String(r.consumptions).padStart(12)}  ${String(r.stage2Leaves).padStart(14)}`),
+          ...table(
+            ["design / policy", "healthy GFNs lost (share)", "exits", "DMA faults", "consumptions", "stage-2 leaves"],
+            rows.map((r) => [`${r.design} / ${r.policy}`, `${r.healthyGfnsLost} (${pct(r.healthyFractionLost, 3)})`, r.exits, r.dmaFaults, r.consumptions, r.stage2Leaves]),
+          ),
           ...designs.map((d) => {
             const c = cocoDesign(d);
             return `design ${d}: ${c.name}; device DMA ${!c.hasDevice ? "none" : c.iommuSharesStage2 ? "shares the CPU's stage-2" : "uses its own IOMMU tables"} (${!c.hasDevice ? "by definition" : c.verified ? "stated in the thread" : "assumption"})`;

@@ -2,7 +2,7 @@ import type { Command } from "commander";
 import type { PageSize } from "../../core/units.js";
 import { iotlbCliff } from "../../iommu/iotlb.js";
 import { choiceOption, intOption, listOption, pageSizeOption, sizeOption } from "../options.js";
-import { emit, formatSize, pct } from "../output.js";
+import { emit, formatSize, pct, table } from "../output.js";
 import { progress } from "../progress.js";
 
 /** Working sets from `from` to `to`, `steps` points spaced evenly on a log scale. */
@@ -41,8 +41,7 @@ export function registerIotlb(program: Command): void {
       emit(!!o.json, out, () =>
         [
           `IOTLB ${o.entries} entries, ${o.pattern} DMA, ${o.accesses} accesses/point, seed ${o.seed}`,
-          "working set   page  hit rate  relative throughput",
-          ...points.map((p) => `${formatSize(p.workingSetBytes).padStart(11)}   ${p.pageSize.padEnd(4)}  ${pct(p.hitRate, 1).padStart(7)}  ${p.relativeThroughput.toFixed(3)}`),
+          ...table(["working set", "page", "hit rate", "relative throughput"], points.map((p) => [formatSize(p.workingSetBytes), p.pageSize, pct(p.hitRate, 1), p.relativeThroughput.toFixed(3)])),
         ].join("\n"),
       );
     });

@@ -2,7 +2,7 @@ import type { Command } from "commander";
 import type { PolicyVariant } from "../../mfr/machine.js";
 import { MEMORY_LOST_ASSUMPTIONS, memoryLostByPolicy, type PolicyLoss } from "../../mfr/policy/memory-lost.js";
 import { choiceOption, intOption, sizeTextOption, withFlags } from "../options.js";
-import { emit, formatSize } from "../output.js";
+import { emit, formatSize, table } from "../output.js";
 
 
 export function registerMemoryLost(program: Command): void {
@@ -21,20 +21,17 @@ export function registerMemoryLost(program: Command): void {
         memoryLostByPolicy({ errors: o.errors, guest: o.guest, folio: o.folio, seed: o.seed, policyVariant: o.policyVariant, pinned: o.pinned }),
       );
       const out = { ...r, policyVariant: o.policyVariant as PolicyVariant, pinned: !!o.pinned, assumptions: MEMORY_LOST_ASSUMPTIONS };
-      const row = (name: string, p: PolicyLoss) =>
-        [
-          name.padEnd(15),
-          `${formatSize(p.live.unreadableBytes)} (lsb ${p.live.lsbs.join(",") || "-"})`.padStart(21),
-          formatSize(p.afterRelease.unusableBytes).padStart(22),
-          `${p.afterRelease.hugetlb.nr} / ${p.afterRelease.hugetlb.free}`.padStart(15),
-          String(p.afterRelease.violations.length).padStart(10),
-        ].join("  ");
+      const row = (name: string, p: PolicyLoss) => [
+        name,
+        `${formatSize(p.live.unreadableBytes)} (lsb ${p.live.lsbs.join(",") || "-"})`,
+        formatSize(p.afterRelease.unusableBytes),
+        `${p.afterRelease.hugetlb.nr} / ${p.afterRelease.hugetlb.free}`,
+        p.afterRelease.violations.length,
+      ];
       emit(!!o.json, out, () =>
         [
           `guest ${formatSize(r.guestBytes)} in ${r.folio} HugeTLB folios, ${r.errors} error${r.errors === 1 ? "" : "s"} (seed ${r.seed}) on ${r.default.live.poisonedFolios} folio${r.default.live.poisonedFolios === 1 ? "" : "s"}, release path ${o.policyVariant}${o.pinned ? ", pinned by iommufd" : ""}`,
-          ["policy".padEnd(15), "unreadable while live".padStart(21), "unusable after release".padStart(22), "pool nr / free".padStart(15), "violations"].join("  "),
-          row("default", r.default),
-          row("keep-ue-mapped", r.keepUeMapped),
+          ...table(["policy", "unreadable while live", "unusable after release", "pool nr / free", "violations"], [row("default", r.default), row("keep-ue-mapped", r.keepUeMapped)]),
           `${r.folio} pages the pool can no longer hand out: default ${r.default.afterRelease.hugetlb.lost}, keep-ue-mapped ${r.keepUeMapped.afterRelease.hugetlb.lost}`,
           ...MEMORY_LOST_ASSUMPTIONS.map((a) => `assumption: ${a}`),
         ].join("\n"),

@@ -3,7 +3,7 @@ import type { PinPolicy } from "../../iommufd/iommufd.js";
 import { VM_LIFE_ASSUMPTIONS, dmaOutcomeRows, heldBackOverVmLife, type VmLifeSeries } from "../../iommufd/vm-life.js";
 import { ParameterError } from "../../core/errors.js";
 import { choiceOption, intOption, listOption, sizeTextOption, withFlags } from "../options.js";
-import { emit, formatSize } from "../output.js";
+import { emit, formatSize, table } from "../output.js";
 
 const POLICIES: readonly PinPolicy[] = ["none", "ebusy", "revoke"];
 
@@ -47,11 +47,13 @@ export function registerPinLife(program: Command): void {
         return [
           `guest ${opts.guest} in ${opts.pageSize} HugeTLB folios (keep-ue-mapped ${opts.keepUeMapped}), map ${opts.map}, ${opts.days} days, ${opts.dmaPerDay} DMAs/day, ${opts.errors} errors (seed ${opts.seed}), punch poisoned ${opts.punchPoisoned}, teardown ${opts.teardown}`,
           `errors: ${series[0].errors.map((e) => `day ${e.day} at guest+0x${e.offset.toString(16)}`).join(", ") || "none"}`,
-          "policy  held back (peak)  pending (peak)  leaked after  offlined    DMAs  to poison  to offlined  IO faults  revokes",
-          ...series.map((s) => {
-            const last = s.points[s.points.length - 1];
-            return `${s.policy.padEnd(6)}  ${formatSize(peak(s, "heldBackBytes")).padStart(16)}  ${formatSize(peak(s, "pendingBytes")).padStart(14)}  ${formatSize(last.leakedBytes).padStart(12)}  ${formatSize(last.offlinedBytes).padStart(8)}  ${String(last.dmas).padStart(6)}  ${String(count(s.policy, "poison")).padStart(9)}  ${String(count(s.policy, "offlined")).padStart(11)}  ${String(count(s.policy, "io-page-fault")).padStart(9)}  ${String(last.revokes).padStart(7)}${s.violations.length ? `  violations: ${s.violations.length}` : ""}`;
-          }),
+          ...table(
+            ["policy", "held back (peak)", "pending (peak)", "leaked after", "offlined", "DMAs", "to poison", "to offlined", "IO faults", "revokes", "violations"],
+            series.map((s) => {
+              const last = s.points[s.points.length - 1];
+              return [s.policy, formatSize(peak(s, "heldBackBytes")), formatSize(peak(s, "pendingBytes")), formatSize(last.leakedBytes), formatSize(last.offlinedBytes), last.dmas, count(s.policy, "poison"), count(s.policy, "offlined"), count(s.policy, "io-page-fault"), last.revokes, s.violations.length];
+            }),
+          ),
           ...VM_LIFE_ASSUMPTIONS.map((a) => `assumption: ${a}`),
         ].join("\n");
       });

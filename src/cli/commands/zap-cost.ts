@@ -3,7 +3,7 @@ import type { PageSize } from "../../core/units.js";
 import { CPU_PRESETS } from "../../tlb/presets.js";
 import { zapCost, type ZapCost } from "../../vfio/zap-cost.js";
 import { choiceOption, intOption, pageSizeOption, sizeOption, withFlags } from "../options.js";
-import { emit, formatSize, pct } from "../output.js";
+import { emit, formatSize, pct, table } from "../output.js";
 
 const CPUS = Object.keys(CPU_PRESETS);
 
@@ -22,14 +22,11 @@ export function registerZapCost(program: Command): void {
         zapCost(o.region, { cpu: CPU_PRESETS[o.cpu], guestPage: o.guestPage, keptPage: o.keptPage, pagingLevels: o.pagingLevels }),
       );
       const out = { cpu: o.cpu as string, guestPage: o.guestPage as PageSize, pagingLevels: o.pagingLevels as 4 | 5, ...r };
-      const row = (name: string, c: ZapCost) =>
-        `${name.padEnd(7)}  ${c.pageSize.padEnd(9)}  ${String(c.entries).padStart(14)}  ${c.effectivePageSize.padEnd(15)}  ${pct(c.stlbReachFraction, 3).padStart(10)}  ${String(c.walkRefs2D).padStart(12)}`;
+      const row = (name: string, c: ZapCost) => [name, c.pageSize, c.entries, c.effectivePageSize, pct(c.stlbReachFraction, 3), c.walkRefs2D];
       emit(!!o.json, out, () =>
         [
           `region ${formatSize(o.region)}, guest pages ${o.guestPage}, ${o.pagingLevels}-level tables, CPU ${CPU_PRESETS[o.cpu].name}`,
-          "mapping  host leaf  stage-2 leaves  TLB entry size  STLB reach  2D walk refs",
-          row("kept", r.kept),
-          row("zapped", r.zapped),
+          ...table(["mapping", "host leaf", "stage-2 leaves", "TLB entry size", "STLB reach", "2D walk refs"], [row("kept", r.kept), row("zapped", r.zapped)]),
           `zapping only the ${r.kept.pageSize} leaf holding the poisoned PFN: ${r.zappedOneLeaf.entries} leaves (+${r.zappedOneLeaf.addedEntries})`,
           ...r.assumptions.map((a) => `assumption: ${a}`),
         ].join("\n"),
