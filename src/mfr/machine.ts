@@ -353,6 +353,28 @@ export class Machine {
     });
   }
 
+  /**
+   * madvise(MADV_SOFT_OFFLINE): madvise_inject_error() takes the page with get_user_pages_fast()
+   * (faulting it in), then soft_offline_page(pfn, MF_COUNT_INCREASED). A hwpoison entry makes
+   * GUP fail.
+   */
+  madviseSoftOffline(pid: number, addr: number): number {
+    return this.step(() => {
+      const t = this.task(pid);
+      let w = walk(t, addr);
+      if (w && w.pte.hwpoison) {
+        this.log.push({ kind: "fault", pid, addr, result: "GUP: -EHWPOISON" });
+        return -EHWPOISON;
+      }
+      if (!w) {
+        this.fault(t, addr, false);
+        w = walk(t, addr);
+        if (!w || w.pte.hwpoison) return -EBUSY;
+      }
+      return softOfflinePage(this, w.pte.pfn + Math.floor((addr - w.base) / 4096));
+    });
+  }
+
   /** unpoison_memory(pfn). */
   unpoison(pfn: number): number {
     return this.step(() => unpoisonMemory(this, pfn));

@@ -126,6 +126,12 @@ const checkFields = {
     inUse: count.optional(), hugetlbFree: count.optional(), numPoisonedPages: count.optional(),
   }).optional(),
   violations: z.array(invariantName).optional(),
+  counters: z.strictObject({
+    hardwareCorrupted: size.optional(), total: count.optional(), ignored: count.optional(), failed: count.optional(), delayed: count.optional(), recovered: count.optional(),
+  }).optional(),
+  page: z.strictObject({
+    mapping: name, offset: size.optional(), state: z.enum(["present", "hwpoison", "none"], { error: 'expected "present", "hwpoison" or "none"' }).optional(), moved: z.boolean().optional(),
+  }).optional(),
   ret: z.number().int().optional(),
   dma: dmaOutcome.optional(),
   pins: z.strictObject({
@@ -159,7 +165,7 @@ export const StepSchema = z.discriminatedUnion("op", [
   z.strictObject({ op: z.literal("read"), ...at, ...note }),
   z.strictObject({ op: z.literal("populate"), mapping: name, offset: size.optional(), length: size.optional(), ...note }),
   z.strictObject({ op: z.literal("poison"), ...targetFields, actionRequired: z.boolean().optional(), current: name.optional(), swSimulated: z.boolean().optional(), ...note }).superRefine(checkTarget),
-  z.strictObject({ op: z.literal("madvise"), ...at, ...note }),
+  z.strictObject({ op: z.literal("madvise"), ...at, advice: z.enum(["hwpoison", "soft-offline"], { error: 'expected "hwpoison" (MADV_HWPOISON) or "soft-offline" (MADV_SOFT_OFFLINE)' }).optional(), ...note }),
   z.strictObject({ op: z.literal("pin"), ...atFixed, ...note }),
   z.strictObject({ op: z.literal("unpin"), ...atFixed, ...note }),
   z.strictObject({ op: z.literal("truncate"), memfd: name, size, process: name.optional(), ...note }),

@@ -7,6 +7,7 @@ import type { MceKillPolicy, MfMsg, SigbusCode } from "../mfr/constants.js";
 import type { PolicyVariant } from "../mfr/machine.js";
 import type { MfResult } from "../mfr/result.js";
 import type { PinPolicy } from "../iommufd/iommufd.js";
+import type { ResolvedTarget } from "./ops/types.js";
 
 /** A size: bytes, or a string with a binary suffix ("4K", "2M", "1G", "640G"). */
 export type SizeSpec = string | number;
@@ -109,8 +110,8 @@ export type StepSpec =
    * action optional (found by the patrol scrubber, reported by CMCI/UCNA).
    */
   | (StepBase & PageTarget & { op: "poison"; actionRequired?: boolean; current?: string; swSimulated?: boolean })
-  /** madvise(MADV_HWPOISON) at mapping + offset by the mapping's process. */
-  | (StepBase & { op: "madvise"; mapping: string; offset?: OffsetSpec })
+  /** madvise(MADV_HWPOISON) (default) or madvise(MADV_SOFT_OFFLINE) at mapping + offset by the mapping's process. */
+  | (StepBase & { op: "madvise"; mapping: string; offset?: OffsetSpec; advice?: "hwpoison" | "soft-offline" })
   | (StepBase & { op: "pin"; mapping: string; offset?: SizeSpec })
   | (StepBase & { op: "unpin"; mapping: string; offset?: SizeSpec })
   | (StepBase & { op: "truncate"; memfd: string; size: SizeSpec; process?: string })
@@ -185,6 +186,9 @@ export interface AccountingCheck {
 
 export type StepOp = StepSpec["op"];
 
+/** What pagemap shows behind a virtual address: a present page, a hwpoison (swap-type) entry, or nothing. */
+export type PageState = "present" | "hwpoison" | "none";
+
 /** What a `check` step asserts. Every field is optional; all given ones must hold. */
 export interface CheckSpec {
   /** The previous step's memory_failure()/madvise/unpoison/soft-offline outcome. */
@@ -197,6 +201,13 @@ export interface CheckSpec {
   signalCount?: { process: string; count: number };
   alive?: Record<string, boolean>;
   hugetlb?: Partial<Record<HugeSize, { nr?: number; free?: number }>>;
+  /**
+   * HardwareCorrupted (bytes, or "4K") and the per-node memory_failure counters
+   * (/sys/devices/system/node/node0/memory_failure/*), counted since the scenario began.
+   */
+  counters?: { hardwareCorrupted?: SizeSpec; total?: number; ignored?: number; failed?: number; delayed?: number; recovered?: number };
+  /** The page behind mapping + offset: its pagemap state, and whether it is another frame than the one the last poison/madvise/unpoison/soft-offline step named. */
+  page?: { mapping: string; offset?: SizeSpec; state?: PageState; moved?: boolean };
   /** Fields of the machine summary (4K frames). */
   summary?: Partial<Pick<MachineSummary, "poisoned" | "offlined" | "leaked" | "free" | "inUse" | "hugetlbFree" | "numPoisonedPages">>;
   /** Violations so far, by name (an empty list: none). */
@@ -243,6 +254,8 @@ export interface StepRecord {
   outcome: string;
   /** memory_failure()-like return value, when the step has one. */
   ret?: number;
+  /** What the model resolved for this step (random offsets, pool pages, default lengths): the kernel lab replays the same choice. */
+  resolved?: ResolvedTarget;
   /** For check steps: whether every assertion held, and the failures. */
   check?: { ok: boolean; failures: string[] };
   note?: string;
