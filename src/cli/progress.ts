@@ -13,3 +13,30 @@ export function progress(total: number, label: string, enabled: boolean): Progre
   bar.start(total, 0);
   return { tick: () => bar.increment(), stop: () => bar.stop() };
 }
+
+export interface StageProgress {
+  update(what: string, done: number, total: number): void;
+  stop(): void;
+}
+
+/**
+ * Progress through named stages (fetching a kernel): a bar on an interactive terminal, one line
+ * per stage otherwise (so CI logs say what is taking time). Always on stderr.
+ */
+export function progressReporter(label: string): StageProgress {
+  if (!process.stderr.isTTY) {
+    return { update: (what) => process.stderr.write(`[mfr-lab] ${label}: ${what}\n`), stop() {} };
+  }
+  let bar: SingleBar | undefined;
+  return {
+    update(what, done, total) {
+      if (!bar) {
+        bar = new SingleBar({ format: `${label} [{bar}] {value}/{total} {what}`, stream: process.stderr, clearOnComplete: true }, Presets.shades_classic);
+        bar.start(total, done, { what });
+      } else bar.update(done, { what });
+    },
+    stop() {
+      bar?.stop();
+    },
+  };
+}

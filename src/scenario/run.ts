@@ -37,6 +37,20 @@ export function runScenario(spec: ScenarioSpec, options: RunOptions = {}): Scena
   return new Runner(spec, options).run();
 }
 
+/** Setup entries (processes, memfds, mappings) as steps, then the steps: what every backend runs, in order. */
+export function scenarioActions(s: ScenarioSpec): { path: string; step: StepSpec }[] {
+  const actions: { path: string; step: StepSpec }[] = [];
+  (s.processes ?? []).forEach((p, i) => {
+    const name = typeof p === "string" ? p : p.name;
+    actions.push({ path: `processes[${i}]`, step: { op: "spawn", process: name } });
+    if (typeof p !== "string" && p.mceKill) actions.push({ path: `processes[${i}]`, step: { op: "prctl", process: name, mceKill: p.mceKill } });
+  });
+  (s.memfds ?? []).forEach((f, i) => actions.push({ path: `memfds[${i}]`, step: { op: "memfd", ...f } }));
+  (s.mappings ?? []).forEach((mp, i) => actions.push({ path: `mappings[${i}]`, step: { op: "mmap", ...mp } }));
+  s.steps.forEach((st, i) => actions.push({ path: `steps[${i}]`, step: st }));
+  return actions;
+}
+
 /** The model backend: names → model objects, one op at a time (each op's model side is in ./ops). */
 export class Runner {
   readonly source: string;
@@ -55,6 +69,8 @@ export class Runner {
   lastRet: number | undefined;
   lastAccess: AccessResult | undefined;
   lastTarget: { pfn: number; where: string; mp?: MappingState } | undefined;
+  /** The current step's access outcome (touch/read/write). */
+  stepAccess: AccessResult["result"] | undefined;
   /** What the current step resolved (random offsets, default lengths, pool pages) for the kernel side. */
   resolved: ResolvedTarget | undefined;
   /** The return value of the most recent step that had one (`check: ret`). */
@@ -95,15 +111,7 @@ export class Runner {
       if (e instanceof MfrLabError) throw new ScenarioError(this.source, "machine", e.message);
       throw e;
     }
-    const actions: { path: string; step: StepSpec }[] = [];
-    (s.processes ?? []).forEach((p, i) => {
-      const name = typeof p === "string" ? p : p.name;
-      actions.push({ path: `processes[${i}]`, step: { op: "spawn", process: name } });
-      if (typeof p !== "string" && p.mceKill) actions.push({ path: `processes[${i}]`, step: { op: "prctl", process: name, mceKill: p.mceKill } });
-    });
-    (s.memfds ?? []).forEach((f, i) => actions.push({ path: `memfds[${i}]`, step: { op: "memfd", ...f } }));
-    (s.mappings ?? []).forEach((mp, i) => actions.push({ path: `mappings[${i}]`, step: { op: "mmap", ...mp } }));
-    s.steps.forEach((st, i) => actions.push({ path: `steps[${i}]`, step: st }));
+    const actions = scenarioActions(s);
 
     let panicked = false;
     for (const a of actions) {
@@ -117,6 +125,7 @@ export class Runner {
       this.lastRet = undefined;
       this.directPfn = undefined;
       this.resolved = undefined;
+      this.stepAccess = undefined;
       try {
         const r = this.exec(a.step);
         text = r.text;
@@ -140,6 +149,8 @@ export class Runner {
       if (check) rec.check = check;
       if (a.step.note) rec.note = a.step.note;
       if (this.resolved) rec.resolved = this.resolved;
+      if (this.stepAccess) rec.access = this.stepAccess;
+      if (!panicked) rec.after = { counters: { hardwareCorrupted: this.m.numPoisonedPages * 4096, ...this.m.stats }, hugetlb: { "2M": this.m.hugetlb("2M"), "1G": this.m.hugetlb("1G") } };
       this.steps.push(rec);
       const evs = this.m.events;
       let mfHere = false;
@@ -453,10 +464,13 @@ export class Runner {
       case "iommu":
         t.text = `iommu ${e.what}: ${e.detail}`;
         break;
-      case "signal":
+      case "signal": {
         t.process = this.procName(e.pid);
+        const at = this.mappingAt(e.pid, e.addr);
+        if (at) t.at = { mapping: at.mp.name, offset: at.offset };
         t.text = `${t.process}: ${e.sig}${e.code ? " " + e.code : ""} at ${this.where(e.pid, e.addr)}${e.sig === "SIGBUS" ? ` lsb ${e.lsb}` : ""} (${e.why})`;
         break;
+      }
       case "split":
         t.text = `split of the order-${e.order} folio at pfn ${hex(e.pfn)}: ${e.ok ? "split to 4K pages" : `refused${e.reason ? ` (${e.reason})` : ""}`}`;
         break;

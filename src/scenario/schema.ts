@@ -209,6 +209,7 @@ export const ScenarioSchema = z.strictObject({
   mappings: z.array(z.strictObject({ name, ...mappingFields })).optional(),
   steps: z.array(StepSchema),
   expectViolations: z.array(invariantName).optional(),
+  expectPanic: z.boolean().optional(),
 });
 
 /**

@@ -237,6 +237,8 @@ export interface ScenarioSpec {
    * Tests require exactly these, and `violationsExpected` in the result says whether they matched.
    */
   expectViolations?: InvariantName[];
+  /** The scenario panics the kernel on purpose (vm.memory_failure_recovery = 0): a panic is its expected end. */
+  expectPanic?: boolean;
 }
 
 // ---------------------------------------------------------------------------- run results
@@ -254,6 +256,13 @@ export interface StepRecord {
   outcome: string;
   /** memory_failure()-like return value, when the step has one. */
   ret?: number;
+  /** The outcome of a touch/read/write step. */
+  access?: "ok" | "sigbus" | "sigsegv" | "killed";
+  /** The per-node memory_failure counters, HardwareCorrupted (bytes) and HugeTLB pools after the step. */
+  after?: {
+    counters: { hardwareCorrupted: number; total: number; ignored: number; failed: number; delayed: number; recovered: number };
+    hugetlb: { "2M": { nr: number; free: number }; "1G": { nr: number; free: number } };
+  };
   /** What the model resolved for this step (random offsets, pool pages, default lengths): the kernel lab replays the same choice. */
   resolved?: ResolvedTarget;
   /** For check steps: whether every assertion held, and the failures. */
@@ -271,6 +280,8 @@ export interface TimelineEntry {
   process?: string;
   /** One line: "vmm: SIGBUS BUS_MCEERR_AR at ram+28K lsb 12". */
   text: string;
+  /** For a signal: the mapping its address fell in and the offset there. */
+  at?: { mapping: string; offset: number };
   event: MfrEvent;
 }
 

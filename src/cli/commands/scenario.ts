@@ -1,6 +1,13 @@
 import type { Command } from "commander";
+import { MfrLabError } from "../../core/errors.js";
 import { formatSize } from "../../core/units.js";
-import { runScenarioFile } from "../../scenario/node.js";
+import { loadScenarioFile } from "../../scenario/node.js";
+import { runScenario } from "../../scenario/run.js";
+import { resolveKernels, scenarioOnKernels, scratchDir } from "../../kernel/index.js";
+import { basename } from "node:path";
+import { formatKernelReport } from "./kernel-report.js";
+import { choiceOption } from "../options.js";
+import { progressReporter } from "../progress.js";
 import type { ScenarioResult, TimelineEntry } from "../../scenario/types.js";
 import { intOption } from "../options.js";
 import { emit } from "../output.js";
@@ -71,10 +78,32 @@ export function registerScenario(program: Command): void {
     .option("--seed <s>", "seed for random offsets/pages (overrides the file's seed)", intOption(0, 0xffffffff))
     .option("--verbose", "list every allocator event instead of one line per step")
     .option("--json", "print one JSON object {scenario, steps, events, violations, final, …}")
-    .action((file: string, o) => {
-      const r = runScenarioFile(file, o.seed === undefined ? {} : { seed: o.seed });
-      emit(!!o.json, r, () => formatScenarioReport(r, !!o.verbose));
-      // Exit 1 when a check failed or the violations are not the ones the file expects.
-      process.exitCode = r.checkFailures.length === 0 && r.violationsExpected ? 0 : 1;
+    .option("--kernel <k>", "also run it on a real kernel under QEMU: 6.12, 7.3, all, or the path of a bzImage (fetched on first use)")
+    .option("--modules <dir>", "with --kernel PATH: the kernel's modules folder (default: next to the image, or /lib/modules/RELEASE)")
+    .option("--offline", "with --kernel: use only cached kernels, never download")
+    .option("--accel <a>", "with --kernel: tcg (default, works everywhere) or kvm", choiceOption(["tcg", "kvm"] as const))
+    .action(async (file: string, o) => {
+      if (o.kernel === undefined) {
+        if (o.modules || o.offline || o.accel) throw new MfrLabError("--modules, --offline and --accel need --kernel");
+        const spec = loadScenarioFile(file);
+        const r = runScenario(spec, { source: basename(file), ...(o.seed === undefined ? {} : { seed: o.seed }) });
+        emit(!!o.json, r, () => formatScenarioReport(r, !!o.verbose));
+        // Exit 1 when a check failed, the violations are not the ones the file expects, or the
+        // kernel panicked where the file did not expect it.
+        process.exitCode = r.checkFailures.length === 0 && r.violationsExpected && (!r.final.panicked || !!spec.expectPanic) ? 0 : 1;
+        return;
+      }
+      const spec = loadScenarioFile(file);
+      const scratch = scratchDir();
+      try {
+        const progress = o.json ? undefined : progressReporter("kernel");
+        const kernels = resolveKernels({ kernel: o.kernel, offline: !!o.offline, modules: o.modules, progress: progress?.update }, scratch.dir);
+        progress?.stop();
+        const r = await scenarioOnKernels(spec, kernels, { seed: o.seed, source: basename(file), accel: o.accel, onProgress: o.json ? undefined : (w) => process.stderr.write(`[mfr-lab] running ${w}\n`) });
+        emit(!!o.json, r, () => formatKernelReport(r));
+        process.exitCode = r.ok ? 0 : 1;
+      } finally {
+        scratch.done();
+      }
     });
 }

@@ -39,8 +39,9 @@ export function memfdKernel(k: KernelEmitter, st: MemfdStep): void {
   if (st.keepUeMapped) k.modelOnly(KEEP_UE_MAPPED);
   let flags = 0;
   if (st.hugetlb) flags = MFD_HUGETLB | ((st.hugetlb === "1G" ? 30 : 21) * 2 ** MFD_HUGE_SHIFT);
-  // A shmem memfd gets THP folios when shmem_enabled allows them (the model's thp: true).
-  if (st.thp) k.set("/sys/kernel/mm/transparent_hugepage/shmem_enabled", "always");
+  // A shmem memfd gets THP folios where shmem_enabled allows them: "advise" honours the
+  // MADV_HUGEPAGE the agent gives its mappings (the model's thp: true), and only those.
+  if (st.thp) k.set("/sys/kernel/mm/transparent_hugepage/shmem_enabled", "advise");
   k.memfdUnit(st.name, st.hugetlb === "1G" ? 4 : st.hugetlb === "2M" ? 3 : st.thp ? 2 : 0);
   k.emit(`P ${k.proc(st.process)} memfd ${k.fdSlot(st.name, st.process, true)} ${flags} ${parseSize(st.size)}`, "ret");
   for (const to of st.sharedWith ?? []) shareKernel(k, st.name, st.process, to);

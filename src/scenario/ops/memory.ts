@@ -80,6 +80,7 @@ const access: OpDef<"touch" | "write" | "read"> = {
     const write = st.op !== "read";
     const res = r.m.touch(mp.pid, mp.addr + off, { write });
     r.lastAccess = res;
+    r.stepAccess = res.result;
     const sig = res.signals.map((s) => `${s.sig}${s.code ? " " + s.code : ""} lsb ${s.lsb}`).join(", ");
     return { text: `${mp.process}: ${write ? "write" : "read"} ${mp.name}+${formatOffset(off)}`, outcome: sig ? `${res.result} (${sig})` : res.result };
   },
