@@ -21,8 +21,8 @@ const MODEL_ONLY_MACHINE: [keyof ScenarioSpec["machine"], (v: unknown) => boolea
   ["killOnUnmapFailure", (v) => v === "sigkill", "SIGKILL on unmap failure is the behaviour before Jane Chu's 2024 series, not 6.12's or 7.3's"],
 ];
 
-/** Makes and mounts the disk file system in the guest (/dev/vda is the VM's virtio disk). */
-export const DISK_SETUP = "mke2fs -q /dev/vda && mount -t ext4 /dev/vda /mnt";
+/** Makes and mounts the disk file system in the guest (/dev/vda, the VM's virtio disk, may take a moment to appear). */
+export const DISK_SETUP = "for i in $(seq 1 200); do [ -b /dev/vda ] && break; sleep 0.05; done; mke2fs -q /dev/vda && mount -t ext4 /dev/vda /mnt";
 
 /** Agent FIND kinds for a pool page. */
 const FIND_KIND = { buddy: 0, "hugetlb-2M": 1, "hugetlb-1G": 2, kernel: 3 } as const;
@@ -137,6 +137,10 @@ class Emitter implements KernelEmitter {
       this.pins.set(key, s);
     }
     return s;
+  }
+
+  needDisk(): void {
+    this.disk = true;
   }
 
   emit(line: string, kind: ResultKind): void {

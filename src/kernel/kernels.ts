@@ -5,7 +5,7 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, rea
 import { basename, dirname, join, resolve } from "node:path";
 import { compareVersions, extractDeb, PrivateApt, systemDebianSource } from "./debian.js";
 import { KernelLabError } from "./errors.js";
-import { resolveLabModules } from "./modules.js";
+import { LAB_MODULES, resolveLabModules } from "./modules.js";
 import { hostTools } from "./tools.js";
 
 /** The model versions a kernel can be compared with (src/mfr takes the same names). */
@@ -81,7 +81,9 @@ export function modelFor(release: string): ModelKernel {
 function readCached(dir: string): KernelImage | undefined {
   const meta = join(dir, "kernel.json");
   if (!existsSync(meta)) return undefined;
-  const k = JSON.parse(readFileSync(meta, "utf8")) as KernelImage;
+  const k = JSON.parse(readFileSync(meta, "utf8")) as KernelImage & { labModules?: string[] };
+  // A kernel fetched when the lab asked for other modules is fetched again.
+  if ((k.labModules ?? []).join(",") !== LAB_MODULES.join(",")) return undefined;
   k.vmlinuz = join(dir, k.vmlinuz);
   k.modules = k.modules.map((m) => ({ name: m.name, path: join(dir, m.path) }));
   return existsSync(k.vmlinuz) ? k : undefined;
@@ -134,7 +136,7 @@ export function fetchKernel(id: ModelKernel, progress: Progress = () => {}): Ker
       return { name: m.name, path };
     });
     const meta = {
-      id, release, vmlinuz: "vmlinuz", modules: mods, model: id, suite: known.suite, packages,
+      id, release, vmlinuz: "vmlinuz", modules: mods, labModules: LAB_MODULES, model: id, suite: known.suite, packages,
       source: `Debian ${known.suite}: ${packages.map((p) => `${p.name} ${p.version}`).join(", ")}`, fetchedAt: new Date().toISOString(),
     };
     writeFileSync(join(out, "kernel.json"), JSON.stringify(meta, null, 2) + "\n");

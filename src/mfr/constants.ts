@@ -72,6 +72,7 @@ export const BUS_MCEERR_AO = 5;
 export type SigbusCode = "BUS_MCEERR_AR" | "BUS_MCEERR_AO";
 
 /** errno values returned (negated) by the modelled kernel functions. */
+export const EPERM = 1;
 export const EIO = 5;
 export const ENXIO = 6;
 export const ENOMEM = 12;

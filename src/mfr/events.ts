@@ -13,7 +13,7 @@ export type MfrEvent =
   /** try_to_split_thp_page(): a large folio split to order 0, or refused. */
   | { kind: "split"; step: number; pfn: number; order: number; ok: boolean; reason?: string }
   /** hwpoison_user_mappings(): one mapping replaced by a hwpoison entry, left in place, or kept (policy). */
-  | { kind: "unmap"; step: number; pid: number; addr: number; pfn: number; result: "hwpoison-entry" | "failed" | "kept-mapped" }
+  | { kind: "unmap"; step: number; pid: number; addr: number; pfn: number; result: "hwpoison-entry" | "failed" | "kept-mapped" | "dropped" }
   /** dissolve_free_hugetlb_folio(): 0, -EBUSY (still referenced) or -ENOMEM (HVO restore failed). */
   | { kind: "dissolve"; step: number; pfn: number; order: number; ret: number }
   /** A raw page taken off (or, in the buggy variant, left in) the buddy allocator. */

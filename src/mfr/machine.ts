@@ -2,7 +2,7 @@ import type { MfResult } from "./result.js";
 import { MfrLabError, ParameterError, checkInt } from "../core/errors.js";
 import { PAGE_SHIFT, PAGE_SIZE_SHIFT, parseSize, type PageSize } from "../core/units.js";
 import {
-  EBUSY, EHWPOISON, EINVAL, MFD_HUGETLB, MFD_MF_KEEP_UE_MAPPED, MF_ACTION_REQUIRED, MF_COUNT_INCREASED, MF_SW_SIMULATED,
+  EBUSY, EHWPOISON, EINVAL, EPERM, MFD_HUGETLB, MFD_MF_KEEP_UE_MAPPED, MF_ACTION_REQUIRED, MF_COUNT_INCREASED, MF_SW_SIMULATED,
   ORDER_2M, type MceKillPolicy, type MfMsg, type SigbusCode,
 } from "./constants.js";
 import { EventLog, type MfrEvent } from "./events.js";
@@ -14,6 +14,7 @@ import { Task, type Vma } from "./mm/process.js";
 import { memoryFailure } from "./memory-failure.js";
 import { unpoisonMemory } from "./unpoison.js";
 import { softOfflinePage } from "./soft-offline.js";
+import { fileRead, fileSync, fileWrite } from "./file-io.js";
 import { removeMappingRange } from "./policy/memfd-offline.js";
 import { checkInvariants, summarize, type MachineSummary } from "./invariants.js";
 import { folioPageSize, vmaAddress } from "./mm/util.js";
@@ -228,6 +229,36 @@ export class Machine {
     });
   }
 
+  /** open(O_CREAT|O_TRUNC) of a regular file on a disk file system (ext4), then ftruncate to `size`; returns the fd. */
+  openFile(pid: number, o: { size: string | number }): number {
+    return this.step(() => {
+      const t = this.task(pid);
+      const size = parseSize(o.size, "file size");
+      if (size % 4096 !== 0) throw new ParameterError("file size", `${size} is not a multiple of 4K`);
+      const as = new MmAddressSpace(this.nextMappingId++, "ext4", "4K", size);
+      as.refs = 1;
+      const fd = t.nextFd++;
+      t.fds.set(fd, as);
+      as.wbErrSeen.set(`${pid}:${fd}`, as.wbErr);
+      return fd;
+    });
+  }
+
+  /** pread(fd, len, off): bytes read, or -errno (see file-io.ts). */
+  pread(pid: number, fd: number, off: number, len: number): number {
+    return this.step(() => fileRead(this, this.fd(pid, fd), off, len));
+  }
+
+  /** pwrite(fd, len, off): bytes written, or -errno. */
+  pwrite(pid: number, fd: number, off: number, len: number): number {
+    return this.step(() => fileWrite(this, this.fd(pid, fd), off, len));
+  }
+
+  /** fsync(fd): writes a disk file's dirty pages back; -EIO once after mapping_set_error(). */
+  fsync(pid: number, fd: number): number {
+    return this.step(() => fileSync(this.fd(pid, fd), `${pid}:${fd}`));
+  }
+
   /** Passes an open memfd to another process (SCM_RIGHTS / pidfd_getfd); returns the new fd. */
   shareFd(fromPid: number, fd: number, toPid: number): number {
     return this.step(() => {
@@ -236,6 +267,7 @@ export class Machine {
       const nfd = t.nextFd++;
       t.fds.set(nfd, as);
       as.refs++;
+      as.wbErrSeen.set(`${toPid}:${nfd}`, as.wbErr);
       return nfd;
     });
   }
@@ -334,6 +366,7 @@ export class Machine {
   madviseHwpoison(pid: number, addr: number): MemoryFailureResult {
     return this.step(() => {
       const t = this.task(pid);
+      if (!t.capSysAdmin) return { ret: -EPERM };
       // get_user_pages_fast(): faults the page in; a hwpoison entry makes GUP fail.
       let w = walk(t, addr);
       if (w && w.pte.hwpoison) {
@@ -361,6 +394,7 @@ export class Machine {
   madviseSoftOffline(pid: number, addr: number): number {
     return this.step(() => {
       const t = this.task(pid);
+      if (!t.capSysAdmin) return -EPERM;
       let w = walk(t, addr);
       if (w && w.pte.hwpoison) {
         this.log.push({ kind: "fault", pid, addr, result: "GUP: -EHWPOISON" });

@@ -132,8 +132,15 @@ function hwpoisonUserMappings(m: Machine, f: Folio, p: number, flags: number, cu
   if (f.mapcount === 0) return true;
   const tokill = collectProcs(m, f, p, (flags & MF_ACTION_REQUIRED) !== 0, current);
   const keep = folioTest(f, PG_hugetlb) && f.mapping !== null && f.mapping.keepUeMapped();
+  // unmap_poisoned_folio(): a clean page of a mapping that can write back (a disk file) is just
+  // unmapped, without TTU_HWPOISON: it can be read again from disk.
+  const dropClean = !(flags & MF_MUST_KILL) && !folioTest(f, PG_dirty) && f.mapping !== null && f.mapping.canWriteback();
+  if (dropClean) m.log.push({ kind: "policy", what: `${p.toString(16)}: corrupted page was clean: dropped without side effects`, pfn: p });
   for (const r of m.rmap(f)) {
-    if (keep) {
+    if (dropClean && !m.opts.unmapFails) {
+      m.zapEntry(r.task, r.base, r.size);
+      m.log.push({ kind: "unmap", pid: r.task.pid, addr: r.base, pfn: p, result: "dropped" });
+    } else if (keep) {
       m.log.push({ kind: "unmap", pid: r.task.pid, addr: r.base, pfn: p, result: "kept-mapped" });
     } else if (m.opts.unmapFails) {
       m.log.push({ kind: "unmap", pid: r.task.pid, addr: r.base, pfn: p, result: "failed" });
@@ -217,15 +224,29 @@ function mePagecacheClean(m: Machine, p: number, f: Folio): MfResult {
   f.flags &= ~PG_lru; // delete_from_lru_cache()
   if (f.anon) return "MF_RECOVERED";
   if (!f.mapping) return "MF_FAILED";
-  let ret: MfResult = "MF_RECOVERED"; // truncate_error_folio(): shmem keeps the folio
-  if (hasExtraRefcount(m, f, f.mapping.fs === "shmem")) ret = "MF_FAILED";
+  // truncate_error_folio(): shmem keeps the folio (shmem_error_remove_folio returns 0); a disk
+  // file system removes it from the page cache (generic_error_remove_folio).
+  const shmem = f.mapping.fs === "shmem";
+  if (!shmem) removeFromPageCache(m, f);
+  let ret: MfResult = "MF_RECOVERED";
+  if (hasExtraRefcount(m, f, shmem)) ret = "MF_FAILED";
   return ret;
 }
 
-/** me_pagecache_dirty(): mapping_set_error(-EIO), then as clean. */
+/** me_pagecache_dirty(): mapping_set_error(-EIO) (the next fsync() reports it), then as clean. */
 function mePagecacheDirty(m: Machine, p: number, f: Folio): MfResult {
-  if (f.mapping) f.mapping.flags |= 1; // AS_EIO: the next fsync()/write() reports -EIO
+  if (f.mapping) f.mapping.setError();
   return mePagecacheClean(m, p, f);
+}
+
+/** truncate_inode_folio() for a poisoned page-cache folio: out of the cache, its cache references dropped. */
+function removeFromPageCache(m: Machine, f: Folio): void {
+  const as = f.mapping;
+  if (!as || as.pages.get(f.index) !== f) return;
+  as.pages.delete(f.index);
+  f.mapping = null;
+  f.flags &= ~PG_dirty;
+  m.mem.putFolio(f, folioNrPages(f), "truncate_error_folio");
 }
 
 /** me_swapcache_dirty(): kept in swap cache, dirty bit cleared → MF_DELAYED (no swap is modelled). */

@@ -42,10 +42,12 @@ export function scenarioActions(s: ScenarioSpec): { path: string; step: StepSpec
   const actions: { path: string; step: StepSpec }[] = [];
   (s.processes ?? []).forEach((p, i) => {
     const name = typeof p === "string" ? p : p.name;
-    actions.push({ path: `processes[${i}]`, step: { op: "spawn", process: name } });
+    const capSysAdmin = typeof p === "string" ? undefined : p.capSysAdmin;
+    actions.push({ path: `processes[${i}]`, step: capSysAdmin === undefined ? { op: "spawn", process: name } : { op: "spawn", process: name, capSysAdmin } });
     if (typeof p !== "string" && p.mceKill) actions.push({ path: `processes[${i}]`, step: { op: "prctl", process: name, mceKill: p.mceKill } });
   });
   (s.memfds ?? []).forEach((f, i) => actions.push({ path: `memfds[${i}]`, step: { op: "memfd", ...f } }));
+  (s.files ?? []).forEach((f, i) => actions.push({ path: `files[${i}]`, step: { op: "file", ...f } }));
   (s.mappings ?? []).forEach((mp, i) => actions.push({ path: `mappings[${i}]`, step: { op: "mmap", ...mp } }));
   s.steps.forEach((st, i) => actions.push({ path: `steps[${i}]`, step: st }));
   return actions;
@@ -476,7 +478,7 @@ export class Runner {
         break;
       case "unmap":
         t.process = this.procName(e.pid);
-        t.text = `${t.process}: ${this.where(e.pid, e.addr)} (pfn ${hex(e.pfn)}) ${e.result === "hwpoison-entry" ? "unmapped, hwpoison entry installed" : e.result === "kept-mapped" ? "kept mapped (MFD_MF_KEEP_UE_MAPPED)" : "unmap failed"}`;
+        t.text = `${t.process}: ${this.where(e.pid, e.addr)} (pfn ${hex(e.pfn)}) ${e.result === "hwpoison-entry" ? "unmapped, hwpoison entry installed" : e.result === "kept-mapped" ? "kept mapped (MFD_MF_KEEP_UE_MAPPED)" : e.result === "dropped" ? "unmapped (clean: it is read from disk again)" : "unmap failed"}`;
         break;
       case "dissolve":
         t.text = `dissolve_free_hugetlb_folio(pfn ${hex(e.pfn)}, order ${e.order}) = ${errnoName(e.ret)}`;

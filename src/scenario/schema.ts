@@ -61,7 +61,17 @@ export const MachineSchema = z.strictObject({
   offlinePinned: z.enum(["try", "ebusy"], { error: 'expected "try" or "ebusy"' }).optional(),
 });
 
-const processSpec = z.union([name, z.strictObject({ name, mceKill: mceKill.optional() })], { error: 'expected a process name, or { name, mceKill }' });
+const processSpec = z.union([name, z.strictObject({ name, mceKill: mceKill.optional(), capSysAdmin: z.boolean().optional() })], { error: "expected a process name, or { name, mceKill?, capSysAdmin? }" });
+
+/** `file:` is another name for `memfd:` (an open file by name): steps that take one accept either. */
+function fileAlias<T extends z.ZodType>(schema: T): z.ZodType<z.output<T>> {
+  return z.preprocess((v) => {
+    if (v === null || typeof v !== "object" || Array.isArray(v) || !("file" in v)) return v;
+    const { file, ...rest } = v as Record<string, unknown>;
+    return "memfd" in rest ? v : { ...rest, memfd: file };
+  }, schema) as unknown as z.ZodType<z.output<T>>;
+}
+const fileFields = { process: name, size, sharedWith: z.array(name).optional() };
 
 const memfdFields = {
   process: name,
@@ -153,11 +163,15 @@ function checkRange(t: { area?: string; iova?: unknown; length?: unknown }, ctx:
 const at = { mapping: name, offset: offset.optional() };
 const atFixed = { mapping: name, offset: size.optional() };
 
-export const StepSchema = z.discriminatedUnion("op", [
-  z.strictObject({ op: z.literal("spawn"), process: name, ...note }),
+export const StepSchema = fileAlias(z.discriminatedUnion("op", [
+  z.strictObject({ op: z.literal("spawn"), process: name, capSysAdmin: z.boolean().optional(), ...note }),
   z.strictObject({ op: z.literal("prctl"), process: name, mceKill, ...note }),
   z.strictObject({ op: z.literal("memfd"), name, ...memfdFields, ...note }),
   z.strictObject({ op: z.literal("share"), memfd: name, from: name.optional(), to: name, ...note }),
+  z.strictObject({ op: z.literal("file"), name, ...fileFields, ...note }),
+  z.strictObject({ op: z.literal("pread"), memfd: name, offset: size.optional(), length: size, process: name.optional(), ...note }),
+  z.strictObject({ op: z.literal("pwrite"), memfd: name, offset: size.optional(), length: size, process: name.optional(), ...note }),
+  z.strictObject({ op: z.literal("fsync"), memfd: name, process: name.optional(), ...note }),
   z.strictObject({ op: z.literal("mmap"), name, ...mappingFields, ...note }),
   z.strictObject({ op: z.literal("munmap"), mapping: name, ...note }),
   z.strictObject({ op: z.literal("touch"), ...at, ...note }),
@@ -197,7 +211,7 @@ export const StepSchema = z.discriminatedUnion("op", [
   z.strictObject({ op: z.literal("vfio-close"), vfio: name, ...note }),
   z.strictObject({ op: z.literal("memlock"), process: name, limit: z.union([z.literal("unlimited"), size]).optional(), capIpcLock: z.boolean().optional(), ...note }),
   z.strictObject({ op: z.literal("check"), ...checkFields, ...note }),
-]);
+]));
 
 export const ScenarioSchema = z.strictObject({
   name: z.string({ error: "expected the scenario's name (a string)" }).min(1),
@@ -206,7 +220,8 @@ export const ScenarioSchema = z.strictObject({
   machine: MachineSchema,
   processes: z.array(processSpec).optional(),
   memfds: z.array(z.strictObject({ name, ...memfdFields })).optional(),
-  mappings: z.array(z.strictObject({ name, ...mappingFields })).optional(),
+  files: z.array(z.strictObject({ name, ...fileFields })).optional(),
+  mappings: z.array(fileAlias(z.strictObject({ name, ...mappingFields }))).optional(),
   steps: z.array(StepSchema),
   expectViolations: z.array(invariantName).optional(),
   expectPanic: z.boolean().optional(),
@@ -230,7 +245,7 @@ export function formatIssue(issue: { path: PropertyKey[]; message: string; code?
 }
 
 export const STEP_OPS = [
-  "spawn", "prctl", "memfd", "share", "mmap", "munmap", "touch", "write", "read", "populate", "poison", "madvise",
+  "spawn", "prctl", "memfd", "share", "file", "pread", "pwrite", "fsync", "mmap", "munmap", "touch", "write", "read", "populate", "poison", "madvise",
   "pin", "unpin", "truncate", "punch-hole", "close", "exit", "unpoison", "soft-offline",
   "iommufd", "ioas", "attach", "map", "map-file", "ioas-unmap", "ioas-copy", "dma", "iommufd-close",
   "vfio", "vfio-map", "vfio-unmap", "vfio-close", "memlock", "check",

@@ -39,8 +39,22 @@ export interface MachineSpec {
   offlinePinned?: "try" | "ebusy";
 }
 
-/** A process started before the steps run. A bare string is a name with the default policy. */
-export type ProcessSpec = string | { name: string; mceKill?: MceKillPolicy };
+/**
+ * A process started before the steps run. A bare string is a name with the default policy and
+ * root's capabilities; `capSysAdmin: false` drops CAP_SYS_ADMIN (then MADV_HWPOISON is -EPERM).
+ */
+export type ProcessSpec = string | { name: string; mceKill?: MceKillPolicy; capSysAdmin?: boolean };
+
+/**
+ * A regular file on a disk file system (ext4), created and opened by `process` before the steps
+ * (open(O_CREAT|O_TRUNC) + ftruncate). Steps name it like a memfd: `file:` or `memfd:`.
+ */
+export interface FileSpec {
+  name: string;
+  process: string;
+  size: SizeSpec;
+  sharedWith?: string[];
+}
 
 /** memfd_create() (+ ftruncate to size) by `process`, before the steps run. */
 export interface MemfdSpec {
@@ -95,10 +109,16 @@ interface StepBase {
 }
 
 export type StepSpec =
-  | (StepBase & { op: "spawn"; process: string })
+  | (StepBase & { op: "spawn"; process: string; capSysAdmin?: boolean })
   | (StepBase & { op: "prctl"; process: string; mceKill: MceKillPolicy })
   | (StepBase & Omit<MemfdSpec, "name"> & { op: "memfd"; name: string })
   | (StepBase & { op: "share"; memfd: string; from?: string; to: string })
+  /** A regular file on the disk file system (ext4), opened by `process`. */
+  | (StepBase & Omit<FileSpec, "name"> & { op: "file"; name: string })
+  /** pread(2)/pwrite(2) of [offset, offset + length) of an open file (a memfd or a disk file), by `process` (default its creator). */
+  | (StepBase & { op: "pread" | "pwrite"; memfd: string; offset?: SizeSpec; length: SizeSpec; process?: string })
+  /** fsync(2): writes a disk file's dirty pages back and reports a writeback error (-EIO) once. */
+  | (StepBase & { op: "fsync"; memfd: string; process?: string })
   | (StepBase & Omit<MappingSpec, "name"> & { op: "mmap"; name: string })
   | (StepBase & { op: "munmap"; mapping: string })
   /** A store (touch, write) or a load (read) at mapping + offset, by the mapping's process. */
@@ -230,6 +250,8 @@ export interface ScenarioSpec {
   machine: MachineSpec;
   processes?: ProcessSpec[];
   memfds?: MemfdSpec[];
+  /** Regular files on the disk file system, created after the memfds. */
+  files?: FileSpec[];
   mappings?: MappingSpec[];
   steps: StepSpec[];
   /**

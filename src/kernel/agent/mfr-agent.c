@@ -24,6 +24,7 @@
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
+#include <sys/vfs.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -276,6 +277,12 @@ static void worker_main(int cmd_r) {
     } else if (!strcmp(cmd, "open")) { /* open slot path size */
       sscanf(line, "%*s %lu %255s %lu", &a[0], s1, &a[1]);
       int fd = open(s1, O_RDWR | O_CREAT | O_TRUNC, 0600);
+      struct statfs sfs;
+      if (fd >= 0 && (fstatfs(fd, &sfs) || sfs.f_type != 0xEF53)) { /* EXT4_SUPER_MAGIC */
+        close(fd);
+        reply("{\"error\":\"the file is not on the disk file system (ext4 on /mnt did not mount)\"}");
+        goto next;
+      }
       if (fd < 0) reply("{\"ret\":%d}", -errno);
       else {
         unlink(s1);
@@ -328,7 +335,7 @@ static void worker_main(int cmd_r) {
       long pfn = pagemap_pfn(my_maps[a[0]].base + a[1], &sw);
       long r = madvise((void *)(my_maps[a[0]].base + a[1]), a[2], (int)a[3]) ? -errno : 0;
       reply("{\"ret\":%ld,\"pfn\":%ld}", r, pfn);
-    } else if (!strcmp(cmd, "pfn")) {
+    } else if (!strcmp(cmd, "pfn") || !strcmp(cmd, "query")) { /* pfn names a page ($0); query only looks */
       sscanf(line, "%*s %lu %lu", &a[0], &a[1]);
       if (a[0] >= MAXSLOT || !my_maps[a[0]].used) { reply("{\"error\":\"no such mapping\"}"); goto next; }
       int sw = 0;
@@ -783,8 +790,9 @@ int main(int argc, char **argv) {
             if (f) W[i].fdnum[fslot] = atoi(f + 5);
           }
           if (!strcmp(cmd, "exit")) { int st = 0; waitpid(W[i].pid, &st, 0); died(i, st); }
+          /* a page named by pagemap (pfn) or by madvise becomes $0 for INJECT/UNPOISON/SOFTOFF */
           char *pf = strstr(rep, "\"pfn\":");
-          if (pf) vars[0] = strtol(pf + 6, NULL, 10);
+          if (pf && (!strncmp(cmd, "pfn ", 4) || !strncmp(cmd, "madv ", 5))) vars[0] = strtol(pf + 6, NULL, 10);
         } else {
           jf("{\"dead\":%d%s}", i, strstr(rep, "timeout") ? ",\"timeout\":true" : "");
         }

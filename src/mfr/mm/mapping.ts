@@ -3,9 +3,10 @@ import { AS_MF_KEEP_UE_MAPPED } from "../constants.js";
 import type { Folio } from "./folio.js";
 
 /**
- * A file's page cache (struct address_space) for the in-memory filesystems the model has:
- * shmem (memfd without MFD_HUGETLB, optionally with THP) and hugetlbfs (MFD_HUGETLB 2M/1G).
- * Folios are keyed by their first page offset (4K units).
+ * A file's page cache (struct address_space): shmem (memfd without MFD_HUGETLB, optionally with
+ * THP), hugetlbfs (MFD_HUGETLB 2M/1G), and ext4 (a regular file on a disk: its page cache can be
+ * written back, and a clean page can be dropped and read again). Folios are keyed by their first
+ * page offset (4K units).
  */
 export class MmAddressSpace {
   /** Bit set of mapping flags; only AS_MF_KEEP_UE_MAPPED is modelled. */
@@ -18,11 +19,26 @@ export class MmAddressSpace {
 
   constructor(
     readonly id: number,
-    readonly fs: "shmem" | "hugetlbfs",
+    readonly fs: "shmem" | "hugetlbfs" | "ext4",
     /** Folio size of the file: hugetlbfs page size, or "2M" for shmem with THP, else "4K". */
     readonly folioSize: PageSize,
     public size: number,
   ) {}
+
+  /** mapping->wb_err's sequence: bumped by mapping_set_error() (errseq_set). */
+  wbErr = 0;
+  /** Per open file (pid:fd), the wb_err sequence it has seen (file->f_wb_err). */
+  readonly wbErrSeen = new Map<string, number>();
+
+  /** mapping_can_writeback(): a disk file system's page cache; shmem and hugetlbfs have no writeback. */
+  canWriteback(): boolean {
+    return this.fs === "ext4";
+  }
+
+  /** mapping_set_error(mapping, -EIO): the next fsync() of each open file reports it once. */
+  setError(): void {
+    this.wbErr++;
+  }
 
   /** mapping_mf_keep_ue_mapped(). */
   keepUeMapped(): boolean {

@@ -35,6 +35,8 @@ export class Task {
   alive = true;
   /** prctl(PR_MCE_KILL) choice; "default" follows vm.memory_failure_early_kill. */
   mceKill: MceKillPolicy = "default";
+  /** CAP_SYS_ADMIN: madvise(MADV_HWPOISON/MADV_SOFT_OFFLINE) needs it (madvise_inject_error()). */
+  capSysAdmin = true;
   nextFd = 3;
   /** Next free virtual address for mmap (1G aligned areas keep huge mappings possible). */
   nextAddr = 0x7f0000000000;

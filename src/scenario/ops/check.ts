@@ -10,7 +10,7 @@ export const check: OpDef<"check"> = {
   kernel(k, st) {
     if (st.page) {
       const { proc, slot } = k.mapSlot(st.page.mapping);
-      k.emit(`P ${proc} pfn ${slot} ${parseSize(st.page.offset ?? 0)}`, "data");
+      k.emit(`P ${proc} query ${slot} ${parseSize(st.page.offset ?? 0)}`, "data");
     }
   },
 };

@@ -1,6 +1,7 @@
 // The op table: each scenario op's meaning on the model and on a real kernel, in one place.
 import { check } from "./check.js";
 import { attach, dma, iommufd, iommufdClose, ioas, ioasCopy, ioasUnmap, map, mapFile, vfio, vfioClose, vfioMap, vfioUnmap } from "./iommufd.js";
+import { file, fsync, pread, pwrite } from "./file.js";
 import { close, memfd, punchHole, share, truncate } from "./memfd.js";
 import { mmap, munmap, pin, populate, read, touch, unpin, write } from "./memory.js";
 import { madvise, poison, softOffline, unpoison } from "./poison.js";
@@ -8,7 +9,7 @@ import { exit, memlock, prctl, spawn } from "./process.js";
 import type { OpTable } from "./types.js";
 
 export const OPS: OpTable = {
-  spawn, prctl, memfd, share, mmap, munmap, touch, write, read, populate, poison, madvise, pin, unpin, truncate,
+  spawn, prctl, memfd, share, file, pread, pwrite, fsync, mmap, munmap, touch, write, read, populate, poison, madvise, pin, unpin, truncate,
   "punch-hole": punchHole, close, exit, unpoison, "soft-offline": softOffline,
   iommufd, ioas, attach, map, "map-file": mapFile, "ioas-unmap": ioasUnmap, "ioas-copy": ioasCopy, dma,
   "iommufd-close": iommufdClose, vfio, "vfio-map": vfioMap, "vfio-unmap": vfioUnmap, "vfio-close": vfioClose, memlock, check,

@@ -4,6 +4,9 @@ import { pinRegistry } from "../../iommufd/index.js";
 import { formatOffset } from "../format.js";
 import type { OpDef } from "./types.js";
 
+/** include/uapi/linux/capability.h */
+const CAP_SYS_ADMIN = 21;
+
 /** PR_MCE_KILL_SET's arg3 (PR_MCE_KILL_LATE 0, PR_MCE_KILL_EARLY 1), or PR_MCE_KILL_CLEAR: the agent's code. */
 const MCE_KILL_CODE = { default: 0, late: 1, early: 2 } as const;
 
@@ -13,10 +16,13 @@ export const spawn: OpDef<"spawn"> = {
     const pid = r.m.spawn();
     r.procs.set(st.process, pid);
     r.pidNames.set(pid, st.process);
-    return { text: `spawn ${st.process}`, outcome: `pid ${pid}` };
+    if (st.capSysAdmin === false) r.m.tasks.get(pid)!.capSysAdmin = false;
+    return { text: `spawn ${st.process}${st.capSysAdmin === false ? " without CAP_SYS_ADMIN" : ""}`, outcome: `pid ${pid}` };
   },
   kernel(k, st) {
-    k.emit(`SPAWN ${k.spawn(st.process)}`, "spawn");
+    const i = k.spawn(st.process);
+    k.emit(`SPAWN ${i}`, "spawn");
+    if (st.capSysAdmin === false) k.emit(`P ${i} dropcap ${CAP_SYS_ADMIN}`, "setup");
   },
 };
 

@@ -52,6 +52,8 @@ export interface KernelEmitter {
   pinSlot(mapping: string, offset: number, create?: boolean): number;
   /** One agent instruction, and how replay reads its answer. */
   emit(line: string, kind: ResultKind): void;
+  /** The scenario needs the VM's disk file system (ext4 on /mnt). */
+  needDisk(): void;
   /** A sysctl/sysfs value to set before the scenario's steps (restored after it). */
   set(path: string, value: string): void;
   /** Emits instructions that leave the named page's pfn in the agent's $0. */
