@@ -134,6 +134,11 @@ export function compareScenario(model: ScenarioResult, kernel: KernelScenarioRun
     all.push(...sc.differences);
     steps.push(sc);
   }
+  // A panic the model did not have (or at another step) is a difference of its own.
+  if (kernel.panic && !(model.final.panicked && model.steps[model.steps.length - 1]?.path === kernel.panic.path)) {
+    const d: Difference = { path: kernel.panic.path, op: model.steps.find((s) => s.path === kernel.panic!.path)?.op ?? "check", field: "kernel", model: model.final.panicked ? "panic at another step" : "no panic", kernel: `panic: ${kernel.panic.message}` };
+    all.push(d);
+  }
   const out: ScenarioComparison = {
     scenario: model.scenario, kernel: info, steps, differences: all, unexplained: all.filter((d) => !d.known),
     setFailures: kernel.setFailures, checks: { model: model.checkFailures, kernel: kernel.checkFailures }, ok: false,

@@ -224,9 +224,17 @@ export function compileScenario(spec: ScenarioSpec, model: ScenarioResult, id: s
   return out;
 }
 
-/** True when a compiled scenario runs at least one step whose outcome can be compared. */
+/** Ops whose outcome says something about memory-failure handling (the rest set a scenario up). */
+const TELLING_OPS = new Set<StepOp>(["poison", "madvise", "unpoison", "soft-offline", "touch", "write", "read", "pread", "pwrite", "fsync", "pin", "check"]);
+
+/** True when the kernel would run at least one step whose outcome says something (not only set-up). */
 export function worthRunning(c: CompiledScenario): boolean {
-  return c.steps.some((s) => s.kinds.some((k) => k === "ret" || k === "acc") || s.op === "check");
+  return c.steps.some((s) => TELLING_OPS.has(s.op));
+}
+
+/** A scenario's name as an agent id (no white space). */
+export function scenarioId(name: string): string {
+  return name.replace(/\s+/g, "_") || "scenario";
 }
 
 /** 1G pages a batch reserves at boot: runtime allocation of gigantic pages is slow and often fails. */

@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { compareScenario, type ScenarioComparison } from "../fidelity/compare.js";
 import { kernelInjection, type InjectionNote } from "../fidelity/injection.js";
+import { scenarioId } from "../fidelity/program.js";
 import type { KernelScenarioRun } from "../fidelity/replay.js";
 import { runScenario } from "../scenario/run.js";
 import type { ScenarioResult, ScenarioSpec } from "../scenario/types.js";
@@ -89,11 +90,6 @@ export async function scenarioOnKernels(spec: ScenarioSpec, kernels: KernelImage
   }
   const modelOk = model.checkFailures.length === 0 && model.violationsExpected && (!model.final.panicked || spec.expectPanic === true);
   return { scenario: spec.name, model, kernels: reports, ok: modelOk && reports.every((r) => r.skipped !== undefined || r.comparison?.ok === true) };
-}
-
-/** A scenario's name as an agent id (no white space). */
-export function scenarioId(name: string): string {
-  return name.replace(/\s+/g, "_") || "scenario";
 }
 
 /** A scratch folder for one command, removed by `done`. */

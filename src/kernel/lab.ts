@@ -4,7 +4,6 @@
 import { mkdtempSync, rmSync, truncateSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { findPanic } from "../fidelity/kmsg.js";
 import { bootHugepages1G, compileScenario, programText, worthRunning, type CompiledScenario } from "../fidelity/program.js";
 import { replayScenario, type AgentLine, type KernelScenarioRun } from "../fidelity/replay.js";
 import type { ScenarioResult, ScenarioSpec } from "../scenario/types.js";
@@ -115,7 +114,7 @@ export async function runOnKernel(kernel: KernelImage, scenarios: LabScenario[],
       if (out.modules.length === 0) {
         for (const l of vm.lines) if (l.t === "module") out.modules.push({ name: l.path.replace(/^.*\/\d+-|\.ko$/g, ""), ret: l.ret });
       }
-      const panic = findPanic(vm.consoleTail);
+      const panic = vm.panic;
       const boot: BootRecord = { ms: vm.ms, bootMs: vm.bootMs, scenarios: [] };
       if (vm.killed) boot.ended = vm.killed === "hang" ? `killed: no report for ${Math.round((o.hangMs ?? 240_000) / 1000)} s` : "killed: the boot took too long";
       else if (panic) boot.ended = `kernel panic: ${panic}`;

@@ -5,6 +5,7 @@
 import { spawn } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { findPanic } from "../fidelity/kmsg.js";
 import type { AgentLine } from "../fidelity/replay.js";
 import type { KernelImage } from "./kernels.js";
 
@@ -41,6 +42,8 @@ export interface VmRun {
   bootMs?: number;
   /** Report lines that were not JSON (should not happen; kept for the error message). */
   garbage: string[];
+  /** The kernel's panic message, if it panicked (from the whole console, not only its tail). */
+  panic?: string;
 }
 
 /** The kernel command line: serial console, reboot (QEMU exits) on panic, the HugeTLB pools. */
@@ -125,9 +128,9 @@ export function runVm(o: VmOptions): Promise<VmRun> {
       process.removeListener("exit", onExit);
       const file = join(o.dir, "console.log");
       const consoleText = existsSync(file) ? readFileSync(file, "latin1") : "";
-      const consoleTail = [...consoleText.replace(/\r/g, "").split("\n"), ...stderr.split("\n")].map((l) => l.replace(/\u001b\[[0-9;?]*[a-zA-Z]/g, "").trimEnd()).filter(Boolean).slice(-40);
+      const all = [...consoleText.replace(/\r/g, "").split("\n"), ...stderr.split("\n")].map((l) => l.replace(/\u001b\[[0-9;?]*[a-zA-Z]/g, "").trimEnd()).filter(Boolean);
       if (killed === "interrupted") process.exitCode = 130;
-      resolveRun({ lines, consoleTail, exitCode: code, killed, ms: Date.now() - t0, bootMs, garbage });
+      resolveRun({ lines, consoleTail: all.slice(-40), exitCode: code, killed, ms: Date.now() - t0, bootMs, garbage, panic: findPanic(all) });
     });
   });
 }

@@ -225,6 +225,7 @@ export const ScenarioSchema = z.strictObject({
   steps: z.array(StepSchema),
   expectViolations: z.array(invariantName).optional(),
   expectPanic: z.boolean().optional(),
+  decidedBy: z.array(z.string().regex(/^[\w./-]+#\w+$/, "expected a kernel function as path#function, e.g. mm/memory-failure.c#me_huge_page")).optional(),
 });
 
 /**

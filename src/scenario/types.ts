@@ -259,6 +259,8 @@ export interface ScenarioSpec {
    * Tests require exactly these, and `violationsExpected` in the result says whether they matched.
    */
   expectViolations?: InvariantName[];
+  /** The kernel functions that decide what the scenario shows (file#function), for the Fidelity page. */
+  decidedBy?: string[];
   /** The scenario panics the kernel on purpose (vm.memory_failure_recovery = 0): a panic is its expected end. */
   expectPanic?: boolean;
 }

@@ -391,6 +391,8 @@ static void worker_main(int cmd_r) {
     } else if (!strcmp(cmd, "dropcap")) {
       sscanf(line, "%*s %lu", &a[0]);
       reply("{\"ret\":%d}", drop_cap((int)a[0]));
+    } else if (!strcmp(cmd, "sync")) { /* answered after any pending signal was handled */
+      reply("{}");
     } else if (!strcmp(cmd, "exit")) {
       reply("{\"ret\":0}");
       _exit(0);
@@ -738,6 +740,10 @@ int main(int argc, char **argv) {
       in_step = 1;
       tstep = now();
     } else if (!strcmp(op, "DONE")) {
+      /* An action-optional SIGBUS to another worker is delivered when that worker next runs:
+         a round trip to each live worker makes sure it has been handled and logged. */
+      char tmp[MAXLINE];
+      for (int i = 0; i < MAXP; i++) if (W[i].used && W[i].alive) ask(i, "sync", tmp, sizeof tmp);
       jraw("]");
       kmsg_collect();
       signals_and_deaths();
