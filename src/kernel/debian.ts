@@ -56,17 +56,24 @@ export class PrivateApt {
   }
 
   private run(cmd: string, args: string[], cwd: string, what: string): string {
-    const r = spawnSync(cmd, [...this.opts, ...args], { cwd, encoding: "utf8", maxBuffer: 64 << 20 });
+    const r = spawnSync(cmd, [...this.opts, ...args], { cwd, encoding: "utf8", maxBuffer: 64 << 20, env: { ...process.env, LC_ALL: "C" } });
     if (r.error) throw new KernelLabError(`${cmd} could not run (${(r.error as NodeJS.ErrnoException).code ?? r.error.message})`, "install Debian's apt, or point --kernel at a kernel image");
     if (r.status !== 0) {
       const err = (r.stderr || r.stdout).split("\n").filter((l) => /^(E|Err|W):/.test(l)).slice(0, 2).join(" / ") || `exit ${r.status}`;
       throw new KernelLabError(`${what} failed: ${err}`, "check the network and the system's apt mirror, or use --offline with a cached kernel");
     }
-    return r.stdout;
+    return `${r.stdout}\n${r.stderr}`;
   }
 
+  /** apt-get update; apt reports an unreachable mirror as a warning, so the lists are checked too. */
   update(): void {
-    this.run("apt-get", ["-q", "update"], this.dir, "apt-get update of the kernel package lists");
+    const out = this.run("apt-get", ["-q", "update"], this.dir, "apt-get update of the kernel package lists");
+    const lists = readdirSync(join(this.dir, "lists")).filter((f) => /_Packages(\.\w+)?$/.test(f));
+    const missing = this.suites.filter((s) => !lists.some((f) => f.includes(`_dists_${s}_`)));
+    if (missing.length > 0) {
+      const why = out.split("\n").find((l) => /^(Err|W|E):/.test(l.trim()))?.trim() ?? `no package list for ${missing.join(", ")}`;
+      throw new KernelLabError(`apt-get update of the kernel package lists failed: ${why}`, `check the network and the mirror ${this.source.uri}, or use --offline with a cached kernel`);
+    }
   }
 
   /** Package names matching a regular expression (apt-cache search --names-only). */

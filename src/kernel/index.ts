@@ -71,8 +71,8 @@ export interface ScenarioOnKernels {
 export async function scenarioOnKernels(spec: ScenarioSpec, kernels: KernelImage[], o: LabOptions & { seed?: number; source?: string } = {}): Promise<ScenarioOnKernels> {
   const opts = { seed: o.seed, source: o.source };
   const model = runScenario(spec, opts);
-  const reports: KernelScenarioReport[] = [];
-  for (const k of kernels) {
+  // Each kernel boots its own VM; they run side by side.
+  const reports = await Promise.all(kernels.map(async (k): Promise<KernelScenarioReport> => {
     const { spec: ks, notes } = kernelInjection(spec, k.model);
     const km = runScenario(ks, opts);
     const lab = await runOnKernel(k, [{ spec: ks, model: km, id: scenarioId(spec.name) }], o);
@@ -86,8 +86,8 @@ export async function scenarioOnKernels(spec: ScenarioSpec, kernels: KernelImage
       r.run = run;
       r.comparison = compareScenario(km, run, info);
     } else r.skipped = lab.skipped[0]?.reason ?? "not run";
-    reports.push(r);
-  }
+    return r;
+  }));
   const modelOk = model.checkFailures.length === 0 && model.violationsExpected && (!model.final.panicked || spec.expectPanic === true);
   return { scenario: spec.name, model, kernels: reports, ok: modelOk && reports.every((r) => r.skipped !== undefined || r.comparison?.ok === true) };
 }

@@ -104,7 +104,8 @@ export type Progress = (what: string, done: number, total: number) => void;
 export function fetchKernel(id: ModelKernel, progress: Progress = () => {}): KernelImage {
   const known = KNOWN_KERNELS.find((k) => k.id === id) as KnownKernel;
   const { busybox } = hostTools();
-  const source = systemDebianSource();
+  // MFR_LAB_APT_ETC points at another apt configuration folder (one with sources.list.d/).
+  const source = systemDebianSource(process.env.MFR_LAB_APT_ETC || "/etc/apt");
   if (!source) throw new KernelLabError(`kernel ${id} is not cached and this machine has no Debian apt source to fetch it from`, "point --kernel at a kernel image (and --modules at its modules folder)");
   const cache = kernelCacheDir();
   const stage = join(cache, `.fetch-${id}-${process.pid}`);

@@ -88,7 +88,10 @@ export async function runOnKernel(kernel: KernelImage, scenarios: LabScenario[],
         writeFileSync(disk, Buffer.alloc(0));
         truncateSync(disk, 64 << 20);
       }
-      const program = programText(batch.map((x) => x.c), {
+      // MFR_LAB_GUEST_PRELUDE: agent lines run before anything else (the lab's own tests use it to
+      // make a guest hang, e.g. "SH sleep 600").
+      const prelude = process.env.MFR_LAB_GUEST_PRELUDE ? `${process.env.MFR_LAB_GUEST_PRELUDE}\n` : "";
+      const program = prelude + programText(batch.map((x) => x.c), {
         modules: guestModules(kernel).map((m) => ({ path: m.guest })), commandTimeoutMs: o.commandMs ?? 200_000, disk: !!disk,
       });
       const initrd = buildInitramfs({ dir, busybox, agent, kernel, program });

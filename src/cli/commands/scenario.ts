@@ -82,9 +82,10 @@ export function registerScenario(program: Command): void {
     .option("--modules <dir>", "with --kernel PATH: the kernel's modules folder (default: next to the image, or /lib/modules/RELEASE)")
     .option("--offline", "with --kernel: use only cached kernels, never download")
     .option("--accel <a>", "with --kernel: tcg (default, works everywhere) or kvm", choiceOption(["tcg", "kvm"] as const))
+    .option("--vm-timeout <s>", "with --kernel: stop a VM that reports nothing for this many seconds (default 240)", intOption(5, 3600))
     .action(async (file: string, o) => {
       if (o.kernel === undefined) {
-        if (o.modules || o.offline || o.accel) throw new MfrLabError("--modules, --offline and --accel need --kernel");
+        if (o.modules || o.offline || o.accel || o.vmTimeout) throw new MfrLabError("--modules, --offline, --accel and --vm-timeout need --kernel");
         const spec = loadScenarioFile(file);
         const r = runScenario(spec, { source: basename(file), ...(o.seed === undefined ? {} : { seed: o.seed }) });
         emit(!!o.json, r, () => formatScenarioReport(r, !!o.verbose));
@@ -99,7 +100,7 @@ export function registerScenario(program: Command): void {
         const progress = o.json ? undefined : progressReporter("kernel");
         const kernels = resolveKernels({ kernel: o.kernel, offline: !!o.offline, modules: o.modules, progress: progress?.update }, scratch.dir);
         progress?.stop();
-        const r = await scenarioOnKernels(spec, kernels, { seed: o.seed, source: basename(file), accel: o.accel, onProgress: o.json ? undefined : (w) => process.stderr.write(`[mfr-lab] running ${w}\n`) });
+        const r = await scenarioOnKernels(spec, kernels, { seed: o.seed, source: basename(file), accel: o.accel, hangMs: o.vmTimeout === undefined ? undefined : o.vmTimeout * 1000, onProgress: o.json ? undefined : (w) => process.stderr.write(`[mfr-lab] running ${w}\n`) });
         emit(!!o.json, r, () => formatKernelReport(r));
         process.exitCode = r.ok ? 0 : 1;
       } finally {
