@@ -56,6 +56,7 @@ export default defineConfig({
       { text: "Home", link: "/" },
       { text: "Chapters", items: [...CHAPTERS] },
       { text: "Exercises", link: "/exercises" },
+      { text: "Fidelity", link: "/fidelity" },
       { text: "Glossary", link: "/glossary" },
       { text: "References", link: "/references" },
     ],
@@ -71,6 +72,7 @@ export default defineConfig({
       {
         text: "Reference",
         items: [
+          { text: "Fidelity: model vs real kernels", link: "/fidelity" },
           { text: "Glossary", link: "/glossary" },
           { text: "References", link: "/references" },
         ],

@@ -11,6 +11,8 @@ import PinLifetimeChart from "./components/PinLifetimeChart.vue";
 import PfnDispatchChart from "./components/PfnDispatchChart.vue";
 import ZapCostChart from "./components/ZapCostChart.vue";
 import GmemPolicyChart from "./components/GmemPolicyChart.vue";
+import FidelityTable from "./components/FidelityTable.vue";
+import KnownDifferences from "./components/KnownDifferences.vue";
 import "./custom.css";
 
 export default {
@@ -27,5 +29,7 @@ export default {
     app.component("PfnDispatchChart", PfnDispatchChart);
     app.component("ZapCostChart", ZapCostChart);
     app.component("GmemPolicyChart", GmemPolicyChart);
+    app.component("FidelityTable", FidelityTable);
+    app.component("KnownDifferences", KnownDifferences);
   },
 } satisfies Theme;

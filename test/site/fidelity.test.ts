@@ -1,0 +1,59 @@
+// The Fidelity page in a browser: one row per suite scenario with each kernel's status, as in the
+// committed kernel-suite results, the kernels' provenance, and each scenario's steps side by side.
+import type { Server } from "node:http";
+import { chromium, type Browser, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { SUITE_RESULTS } from "../../src/fidelity/suite-results.js";
+import { CHROMIUM_ARGS, buildSiteOnce, findChromium, serveDist } from "./site-build.js";
+
+describe("course site: the Fidelity page", { timeout: 180_000 }, () => {
+  let server: Server | undefined;
+  let browser: Browser | undefined;
+  let page: Page;
+  const problems: string[] = [];
+
+  beforeAll(async () => {
+    await buildSiteOnce();
+    const served = await serveDist();
+    server = served.server;
+    browser = await chromium.launch({ executablePath: findChromium(), args: CHROMIUM_ARGS });
+    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
+    page.on("console", (m) => {
+      if (m.type() === "error") problems.push(`console error: ${m.text()}`);
+    });
+    await page.goto(`${served.url}/fidelity.html`, { waitUntil: "load" });
+  }, 180_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await new Promise<void>((r) => (server ? server.close(() => r()) : r()));
+  });
+
+  it("shows every scenario of the committed suite run, with each kernel's status and the kernels' packages", async () => {
+    expect(SUITE_RESULTS.rows.length, "the committed results hold a suite run").toBeGreaterThan(20);
+    const rows = await page.$$eval('[data-testid="fidelity-table"] tbody tr', (trs) => trs.map((tr) => ({
+      name: tr.getAttribute("data-scenario"),
+      cells: [...tr.querySelectorAll("td[data-kernel]")].map((td) => [td.getAttribute("data-kernel"), td.textContent?.trim() ?? ""]),
+    })));
+    expect(rows.map((r) => r.name)).toEqual(SUITE_RESULTS.rows.map((r) => r.name));
+    const words: Record<string, string> = { agree: "agrees", known: "known difference", differ: "DIFFERS", "model only": "model only", "not run": "not run" };
+    for (const r of SUITE_RESULTS.rows) {
+      const shown = new Map(rows.find((x) => x.name === r.name)!.cells as [string, string][]);
+      for (const [id, cell] of Object.entries(r.kernels)) expect(shown.get(id), `${r.name} on ${id}`).toMatch(new RegExp(`^${words[cell.status]}`));
+    }
+    const prov = await page.textContent('[data-testid="fidelity-provenance"]');
+    for (const k of SUITE_RESULTS.kernels) expect(prov).toContain(k.source);
+    expect(prov).toContain(SUITE_RESULTS.ran);
+  });
+
+  it("lists each scenario's steps on the model and the kernels, and what only the model can show", async () => {
+    const details = page.locator("details#selftest-mf-clean-pagecache-hard");
+    await details.locator("summary").click();
+    const text = await details.textContent();
+    expect(text).toContain("MF_MSG_CLEAN_LRU MF_RECOVERED");
+    expect(await page.locator("details#early-kill").textContent(), "how the scrubber's error was injected").toContain("corrupt-pfn: memory_failure(pfn, MF_SW_SIMULATED)");
+    expect(await page.locator('[data-testid="model-only-checks"] li').count()).toBeGreaterThan(3);
+    expect(problems).toEqual([]);
+  });
+});
