@@ -5,6 +5,8 @@
 // - Slider recompute: one MemCycle curve and one IOTLB cliff, as the site's sliders run them.
 // - Chapter 1 notebook: wall time to execute it through the real tslab kernel.
 // - Scenario throughput: poison steps/s on a 640G machine, and time per step 64G vs 640G.
+// - Kernel lab: boot time of 6.12 and 7.3 under QEMU and the kernel suite's time per kernel
+//   (scripts/bench-kernel.ts; --skip-kernel leaves it out, --quick boots 7.3 once).
 import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
@@ -15,13 +17,14 @@ import { memcycleModel } from "../src/thp/memcycle.js";
 import { iotlbCliff } from "../src/iommu/iotlb.js";
 import { buildReference, runReference } from "../test/c/reference.js";
 import { runScenario, type ScenarioSpec } from "../src/scenario/index.js";
+import { benchKernels } from "./bench-kernel.js";
 
 const ROOT = join(__dirname, "..");
 let args;
 try {
-  args = parseArgs({ options: { json: { type: "boolean" }, "skip-notebook": { type: "boolean" }, quick: { type: "boolean" } } }).values;
+  args = parseArgs({ options: { json: { type: "boolean" }, "skip-notebook": { type: "boolean" }, "skip-kernel": { type: "boolean" }, quick: { type: "boolean" } } }).values;
 } catch (e) {
-  process.stderr.write(`bench: ${(e as Error).message}\nusage: npm run -s bench -- [--json] [--skip-notebook] [--quick]\n`);
+  process.stderr.write(`bench: ${(e as Error).message}\nusage: npm run -s bench -- [--json] [--skip-notebook] [--skip-kernel] [--quick]\n`);
   process.exit(2);
 }
 const json = args.json === true;
@@ -134,7 +137,10 @@ const scenario = {
   flatness: { workload: `32 × 1G memfd, ${FLAT_STEPS} poison steps, invariants off`, usPerStep64G: flat.m64.secondsPerStep * 1e6, usPerStep640G: flat.m640.secondsPerStep * 1e6, ratio640Over64: flatRatio },
 };
 
-if (json) {
-  process.stdout.write(JSON.stringify({ quick, accesses: ACCESSES, engine, ratio, goal, goalMet: ratio <= goal,
-    sliderMs: { memcycleCurve: memcycle.seconds * 1000, iotlbCliff: cliff.seconds * 1000 }, notebookSeconds, scenario }) + "\n");
-}
+void (async () => {
+  const kernels = args["skip-kernel"] === true ? undefined : await benchKernels(quick, log);
+  if (json) {
+    process.stdout.write(JSON.stringify({ quick, accesses: ACCESSES, engine, ratio, goal, goalMet: ratio <= goal,
+      sliderMs: { memcycleCurve: memcycle.seconds * 1000, iotlbCliff: cliff.seconds * 1000 }, notebookSeconds, scenario, kernels }) + "\n");
+  }
+})();

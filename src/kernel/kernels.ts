@@ -102,6 +102,51 @@ export type Progress = (what: string, done: number, total: number) => void;
  * records the package versions and checksums. Atomic: a half-done fetch leaves nothing behind.
  */
 export function fetchKernel(id: ModelKernel, progress: Progress = () => {}): KernelImage {
+  const cache = kernelCacheDir();
+  mkdirSync(cache, { recursive: true });
+  // One fetch at a time per cache (two test files, two terminals): the others wait, then find it cached.
+  const release = acquireLock(join(cache, ".fetch.lock"), progress);
+  try {
+    return cachedKernel(id) ?? fetchUnlocked(id, progress);
+  } finally {
+    release();
+  }
+}
+
+/** A lock folder (mkdir is atomic) holding the owner's pid; a dead owner's lock is taken over. */
+function acquireLock(lock: string, progress: Progress): () => void {
+  const deadline = Date.now() + 20 * 60_000;
+  for (let waited = false; ; waited = true) {
+    try {
+      mkdirSync(lock);
+      writeFileSync(join(lock, "pid"), String(process.pid));
+      return () => rmSync(lock, { recursive: true, force: true });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+    }
+    let owner = 0;
+    try {
+      owner = Number(readFileSync(join(lock, "pid"), "utf8"));
+    } catch {
+      /* being written */
+    }
+    if (owner > 0 && !alive(owner)) rmSync(lock, { recursive: true, force: true });
+    if (Date.now() > deadline) throw new KernelLabError(`another process has been fetching kernels for 20 minutes (${lock})`, "remove that folder if no fetch is running");
+    if (!waited) progress("waiting for another fetch to finish", 0, 4);
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 500);
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+function fetchUnlocked(id: ModelKernel, progress: Progress): KernelImage {
   const known = KNOWN_KERNELS.find((k) => k.id === id) as KnownKernel;
   const { busybox } = hostTools();
   // MFR_LAB_APT_ETC points at another apt configuration folder (one with sources.list.d/).
