@@ -136,9 +136,10 @@ describe("the example scenarios", () => {
     });
   }
 
-  it("only v1-buggy-reuse is deliberately buggy, and it reports a poisoned page handed out again", () => {
+  it("only pinned-thp (mainline frees an unsplit poisoned THP whole) and v1-buggy-reuse expect violations, and v1-buggy-reuse reports a poisoned page handed out again", () => {
     const buggy = files.filter((f) => (loadScenarioFile(f).expectViolations ?? []).length > 0).map((f) => basename(f));
-    expect(buggy).toEqual(["v1-buggy-reuse.yaml"]);
+    expect(buggy).toEqual(["pinned-thp.yaml", "v1-buggy-reuse.yaml"]);
+    expect(loadScenarioFile(example("pinned-thp")).expectViolations).toEqual(["poisoned-frame-free"]);
     const r = runExample("v1-buggy-reuse");
     expect(r.violations.map((v) => v.text).join("\n")).toMatch(/poisoned-frame-allocated: poisoned pfn \d+ was handed out again/);
     expect(r.final.violations).toBeGreaterThan(0);

@@ -17,6 +17,12 @@ export const PG_hugetlb_vmemmap_optimized = 1 << 9;
 /** On the hugetlb free list (folio_test_hugetlb_freed). */
 export const PG_hugetlb_freed = 1 << 10;
 export const PG_anon = 1 << 11;
+/**
+ * folio_test_hugetlb_migratable(): set when hugetlb_no_page() faults a new folio in, cleared when
+ * it is freed and by the first memory_failure() that takes a reference on it
+ * (get_huge_page_for_hwpoison()). Without it an in-use folio gets no new reference.
+ */
+export const PG_hugetlb_migratable = 1 << 12;
 
 /**
  * One allocated folio (struct folio): 2^order contiguous frames from `pfn` (the head).
