@@ -4,7 +4,8 @@
 import { ParameterError } from "../core/errors.js";
 import { parseSize } from "../core/units.js";
 import type { Machine } from "../mfr/machine.js";
-import { EBUSY, EINVAL } from "../mfr/constants.js";
+import { hasChange } from "../mfr/kernel-version.js";
+import { EBUSY, EINVAL, ENOTTY } from "../mfr/constants.js";
 import { folioNrPages } from "../mfr/mm/folio.js";
 import type { MmAddressSpace } from "../mfr/mm/mapping.js";
 import { IOTLB_DEFAULTS } from "../iommu/iotlb.js";
@@ -160,6 +161,8 @@ export class Ioas {
     const file = this.ctx.m.task(pid).fds.get(o.fd);
     if (!file) throw new ParameterError("fd", `process ${pid} has no fd ${o.fd}`);
     const refuse = this.ctx.policy === "revoke";
+    // 6.12 has no IOMMU_IOAS_MAP_FILE: iommufd_fops_ioctl() finds no op and returns -ENOTTY.
+    if (!hasChange(this.ctx.m.opts.kernel, "iommufd-map-file")) return this.ctx.m.runStep(() => ({ ret: -ENOTTY, iova: 0, area: null }));
     return this.ctx.m.runStep(() =>
       this.mapPages(length, o.iova, start, o.write ?? true, pid, { type: "file", file, start }, (_pid, n) => pinFileRange(this.ctx.m, file, start, n, refuse)),
     );

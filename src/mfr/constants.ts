@@ -78,6 +78,7 @@ export type SigbusCode = "BUS_MCEERR_AR" | "BUS_MCEERR_AO";
 export const EIO = 5;
 export const ENXIO = 6;
 export const ENOMEM = 12;
+export const ENOTTY = 25;
 export const EFAULT = 14;
 export const EBUSY = 16;
 export const EINVAL = 22;

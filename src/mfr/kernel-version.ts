@@ -38,7 +38,8 @@ export type KernelChangeId =
   | "pfn-without-struct-page"
   | "ghes-pfn-without-struct-page"
   | "ghes-sync-task-work"
-  | "split-to-min-order";
+  | "split-to-min-order"
+  | "iommufd-map-file";
 
 export const KERNEL_CHANGES: Readonly<Record<KernelChangeId, KernelChange>> = {
   "kernel-owned-page": {
@@ -82,6 +83,13 @@ export const KERNEL_CHANGES: Readonly<Record<KernelChangeId, KernelChange>> = {
     since: "7.3",
     source: 'Zi Yan, "mm/memory-failure: improve large block size folio handling" (v3 3/4, Oct 2025), in 7.3.4',
     functions: ["memory_failure", "min_order_for_split", "try_to_split_thp_page"],
+  },
+  "iommufd-map-file": {
+    what: "IOMMU_IOAS_MAP_FILE maps a memfd range (memfd_pin_folios()), or a dma-buf, by file descriptor",
+    before: "no such ioctl: iommufd maps memory by virtual address only (IOMMU_IOAS_MAP); the ioctl is -ENOTTY",
+    since: "7.3",
+    source: 'Steve Sistare, "iommufd: Add IOMMU_IOAS_MAP_FILE" (posted 25 Oct 2024, commit f4986a72d6e4), v6.13',
+    functions: ["iommufd_ioas_map_file", "iopt_map_file_pages"],
   },
 };
 

@@ -24,7 +24,7 @@ interface AreaState { name: string; kind: "ioas" | "vfio"; owner: string; iova: 
 
 const ERRNO: Record<number, string> = {
   [EIO]: "EIO", [ENXIO]: "ENXIO", [ENOMEM]: "ENOMEM", [EFAULT]: "EFAULT", [EBUSY]: "EBUSY", [EINVAL]: "EINVAL",
-  [EOPNOTSUPP]: "EOPNOTSUPP", [EHWPOISON]: "EHWPOISON", 2: "ENOENT", 17: "EEXIST", 28: "ENOSPC",
+  [EOPNOTSUPP]: "EOPNOTSUPP", [EHWPOISON]: "EHWPOISON", 2: "ENOENT", 17: "EEXIST", 28: "ENOSPC", 25: "ENOTTY", 131: "ENOTRECOVERABLE",
 };
 
 /** 0, or "-EBUSY" for a negative errno. */

@@ -234,3 +234,17 @@ describe("a truncated healthy folio still pinned for DMA (iommufd)", () => {
     expect(m.events.some((e) => e.kind === "iommu" && e.what === "dma" && /no longer in its file but still pinned/.test(e.detail))).toBe(true);
   });
 });
+
+describe("IOMMU_IOAS_MAP_FILE (iommufd_ioas_map_file, v6.13)", () => {
+  for (const k of both) {
+    it(`${k}: ${k === "6.12" ? "no such ioctl, -ENOTTY" : "maps the memfd range"}`, () => {
+      const m = smallMachine({ kernel: k });
+      const vmm = m.spawn();
+      const fd = m.memfdCreate(vmm, { size: "2M", hugetlb: "2M" });
+      const ioas = new lib.Iommufd(m, vmm).ioasAlloc();
+      const r = ioas.mapFile({ fd, length: "2M", iova: 0 });
+      if (k === "6.12") expect(r).toEqual({ ret: -lib.ENOTTY, iova: 0, area: null });
+      else expect(r.ret).toBe(0);
+    });
+  }
+});
