@@ -5,7 +5,7 @@ import { ParameterError } from "../core/errors.js";
 import { parseSize } from "../core/units.js";
 import type { Machine } from "../mfr/machine.js";
 import { hasChange } from "../mfr/kernel-version.js";
-import { EBUSY, EINVAL, ENOTTY } from "../mfr/constants.js";
+import { EBUSY, EEXIST, EINVAL, ENOTTY } from "../mfr/constants.js";
 import { folioNrPages } from "../mfr/mm/folio.js";
 import type { MmAddressSpace } from "../mfr/mm/mapping.js";
 import { IOTLB_DEFAULTS } from "../iommu/iotlb.js";
@@ -14,7 +14,6 @@ import { buildPtes, pinFileRange, pinUserRange, unpinRuns, type PinnedRun, type 
 import { IoDomain, pinRegistry, type AccountMode, type DmaResult, type PinHolder, type PinMetrics, type PinRegistry, type PinSample } from "./registry.js";
 
 export const ENOENT = 2;
-export const EEXIST = 17;
 export const ENOSPC = 28;
 
 /**

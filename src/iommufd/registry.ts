@@ -11,7 +11,7 @@ import { IoTlb, type IoPte } from "./iotlb-cache.js";
 import { folioPoisoned, type PinnedRun } from "./pin.js";
 
 /**
- * How a pin holder's pages are charged (pages.c do_update_pinned(); vfio_lock_acct()):
+ * How a pin holder's pages are charged (pages.c iopt_pages_update_pinned(); vfio_lock_acct()):
  * "none" (CAP_IPC_LOCK: IOPT_PAGES_ACCOUNT_NONE), "user" (user->locked_vm, the iommufd default),
  * "mm" (mm->locked_vm, iommufd's VFIO-compatible mode), "vfio" (VFIO type1: mm->locked_vm only).
  * Every iommufd mode also adds to mm->pinned_vm; VFIO type1 does not.
@@ -256,7 +256,7 @@ export class PinRegistry {
   }
 
   /**
-   * do_update_pinned() / vfio_lock_acct(): charges `n` pages to a holder (inc) or releases them.
+   * iopt_pages_update_pinned() / vfio_lock_acct(): charges `n` pages to a holder (inc) or releases them.
    * A charge over RLIMIT_MEMLOCK fails with -ENOMEM (incr_user_locked_vm, __account_locked_vm).
    */
   account(h: PinHolder, n: number, inc: boolean): number {

@@ -81,6 +81,7 @@ export const ENOMEM = 12;
 export const ENOTTY = 25;
 export const EFAULT = 14;
 export const EBUSY = 16;
+export const EEXIST = 17;
 export const EINVAL = 22;
 export const EOPNOTSUPP = 95;
 /** get_any_page() since 7.x: a kernel-owned page no handler can recover (is_kernel_owned_page()). */

@@ -15,7 +15,7 @@ function vmmWithAnon(length: string, o: { thp?: boolean; freeHasHwpoisoned?: boo
 }
 
 describe("pin accounting", () => {
-  it("IOMMU_IOAS_COPY shares the iopt_pages: pinned once, charged once to user->locked_vm and mm->pinned_vm (iopt_get_pages, do_update_pinned)", () => {
+  it("IOMMU_IOAS_COPY shares the iopt_pages: pinned once, charged once to user->locked_vm and mm->pinned_vm (iopt_get_pages, iopt_pages_update_pinned)", () => {
     const { m, vmm, a } = vmmWithAnon("4M");
     const ctx = new Iommufd(m, vmm);
     const ioas1 = ctx.ioasAlloc();

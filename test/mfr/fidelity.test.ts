@@ -339,7 +339,7 @@ describe("HugeTLB", () => {
     expect(violationText(m)).toBe("");
   });
 
-  it("raw error list unreliable → unpoison refused (folio_set_hugetlb_hwpoison, folio_free_raw_hwp)", () => {
+  it("raw error list unreliable → unpoison refused (hugetlb_update_hwpoison, folio_free_raw_hwp)", () => {
     const m = smallMachine({ rawHwpAllocFails: true });
     const pid = m.spawn();
     const fd = m.memfdCreate(pid, { size: "1G", hugetlb: "1G" });

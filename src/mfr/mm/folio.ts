@@ -8,7 +8,7 @@ export const PG_swapcache = 1 << 2;
 export const PG_mlocked = 1 << 3;
 export const PG_unevictable = 1 << 4;
 export const PG_hugetlb = 1 << 5;
-/** Folio-level HWPoison of a hugetlb folio (set on the head by folio_set_hugetlb_hwpoison). */
+/** Folio-level HWPoison of a hugetlb folio (set on the head by hugetlb_update_hwpoison). */
 export const PG_hwpoison = 1 << 6;
 /** A large non-hugetlb folio with a poisoned subpage (folio_set_has_hwpoisoned). */
 export const PG_has_hwpoisoned = 1 << 7;

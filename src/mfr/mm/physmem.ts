@@ -245,7 +245,7 @@ export class PhysMem {
     if (!folioTest(f, PG_hugetlb) || !this.folios.has(f.pfn)) return 0;
     let ret = 0;
     if (f.ref !== 0 || !folioTest(f, PG_hugetlb_freed)) ret = -EBUSY;
-    // A folio whose raw error list is unreliable must never be freed (folio_set_hugetlb_hwpoison).
+    // A folio whose raw error list is unreliable must never be freed (hugetlb_update_hwpoison).
     else if (folioTest(f, PG_hugetlb_raw_hwp_unreliable)) ret = -EBUSY;
     else if (folioTest(f, PG_hugetlb_vmemmap_optimized) && this.hvoRestoreFails) ret = -ENOMEM;
     this.log.push({ kind: "dissolve", pfn: f.pfn, order: f.order, ret });
