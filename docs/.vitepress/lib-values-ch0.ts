@@ -3,8 +3,8 @@
  * small machine, computed when the site is built. lib-values.ts merges them in.
  */
 import {
-  BUS_MCEERR_AO, BUS_MCEERR_AR, MF_ACTION_REQUIRED, Machine, PG_swapcache, Rng, errnoName, formatSize, mfFlagsText,
-  type MachineOptions, type MfrEvent,
+  BUS_MCEERR_AO, BUS_MCEERR_AR, DEFAULT_KERNEL_VERSION, KERNEL_CHANGES, KERNEL_SOURCE_CHECKED, MF_ACTION_REQUIRED, Machine, PG_swapcache, Rng,
+  errnoName, formatSize, mfFlagsText, type KernelChangeId, type MachineOptions, type MfrEvent,
 } from "../../src/index.js";
 import { fmt } from "./format.js";
 
@@ -29,6 +29,10 @@ function page(kind: "anon" | "thp" | "shmem" | "huge2M" | "huge1G" | "keep1G", o
   return { m, pid, addr, bad, pfn: m.pfnOf(pid, bad) as number };
 }
 
+function lastMfOf(m: Machine): Extract<MfrEvent, { kind: "memory_failure" }> {
+  return m.events.filter((e): e is Extract<MfrEvent, { kind: "memory_failure" }> => e.kind === "memory_failure").pop()!;
+}
+
 function signalText(m: Machine, from: number): string {
   const s = m.events.slice(from).filter((e): e is Extract<MfrEvent, { kind: "signal" }> => e.kind === "signal");
   return s.length === 0 ? "none" : s.map((e) => `${e.code ?? e.sig} (lsb ${e.lsb})`).join(", ");
@@ -44,12 +48,18 @@ export function chapter0Values(): Record<string, string | number> {
     mce: (c: ReturnType<typeof page>) => c.m.memoryFailure(c.pfn, MF_ACTION_REQUIRED, { current: c.pid }),
     queue: (c: ReturnType<typeof page>) => c.m.memoryFailure(c.pfn, 0),
     madvise: (c: ReturnType<typeof page>) => c.m.madviseHwpoison(c.pid, c.bad),
+    // arm64: the load raises a synchronous external abort; GHES runs memory_failure() for the task.
+    sea: (c: ReturnType<typeof page>) => {
+      c.m.mem.markBad(c.pfn);
+      c.m.read(c.pid, c.bad);
+      return { type: lastMfOf(c.m).type, result: lastMfOf(c.m).result };
+    },
   };
   for (const [k, run] of Object.entries(callers)) {
-    const c = page("anon");
+    const c = page("anon", k === "sea" ? { arch: "arm64" } : {});
     const from = c.m.events.length;
     const r = run(c);
-    const mf = c.m.events.filter((e): e is Extract<MfrEvent, { kind: "memory_failure" }> => e.kind === "memory_failure").pop()!;
+    const mf = lastMfOf(c.m);
     v[`ch0.callers.${k}.flags`] = mfFlagsText(mf.flags);
     v[`ch0.callers.${k}.outcome`] = `${r.type} / ${r.result}`;
     v[`ch0.callers.${k}.signal`] = signalText(c.m, from);
@@ -74,6 +84,11 @@ export function chapter0Values(): Record<string, string | number> {
     huge1G: () => page("huge1G"),
     huge1GPinned: () => page("huge1G", {}, true),
     unmapFails: () => page("anon", { unmapFails: true }),
+    kernel612: () => ({ m: machine({ kernel: "6.12" }), pfn: 10 }),
+    pfnmap: () => { const m = machine(); return { m, pfn: m.mem.nrFrames + 0x100 }; },
+    pfnmap612: () => { const m = machine({ kernel: "6.12" }); return { m, pfn: m.mem.nrFrames + 0x100 }; },
+    hugeAgain: () => { const c = page("huge1G"); c.m.memoryFailure(c.pfn); return { m: c.m, pfn: c.pfn + 5 }; },
+    hugeSame: () => { const c = page("huge1G"); c.m.memoryFailure(c.pfn); return { m: c.m, pfn: c.pfn }; },
   };
   for (const [k, build] of Object.entries(states)) {
     const { m, pfn } = build();
@@ -93,6 +108,42 @@ export function chapter0Values(): Record<string, string | number> {
     v[`ch0.lsb.${k}.code`] = s.code ?? "none";
     const next = c.m.read(c.pid, c.bad + 4096);
     v[`ch0.lsb.${k}.next`] = next.result === "ok" ? "reads fine" : `SIGBUS (lsb ${next.signals[0].lsb})`;
+  }
+
+  // A consumed error memory_failure() cannot recover and that signalled nobody: a clean shmem page
+  // pinned by a device (MF_FAILED, forcekill false). kill_me_now() / memory_failure_cb().
+  for (const [k, o] of [["x86", {}], ["arm64", { arch: "arm64" }], ["arm64612", { arch: "arm64", kernel: "6.12" }]] as const) {
+    const m = machine(o as Opts);
+    const pid = m.spawn();
+    const fd = m.memfdCreate(pid, { size: "2M" });
+    const a = m.mmap(pid, { length: "2M", fd });
+    m.read(pid, a);
+    m.pin(pid, a);
+    m.mem.markBad(m.pfnOf(pid, a) as number);
+    const r = m.read(pid, a);
+    v[`ch0.unrecovered.${k}`] = r.signals.length === 0 ? "no signal" : r.signals.map((s) => (s.code ? `${s.code} (lsb ${s.lsb})` : "SIGBUS, no address (si_code SI_KERNEL)")).join(", ");
+    v[`ch0.unrecovered.${k}.result`] = `${lastMfOf(m).type} / ${lastMfOf(m).result}`;
+  }
+
+  // A second error in a poisoned 1G HugeTLB folio, consumed: the raw page's address, the huge shift.
+  {
+    const c = page("huge1G");
+    c.m.memoryFailure(c.pfn);
+    const from = c.m.events.length;
+    c.m.memoryFailure(c.pfn + 5, MF_ACTION_REQUIRED, { current: c.pid });
+    const sig = c.m.events.slice(from).find((e): e is Extract<MfrEvent, { kind: "signal" }> => e.kind === "signal")!;
+    v["ch0.hugeAgain.offset"] = `+${((sig.addr - (c.bad - 7 * 4096)) / 1024).toFixed(0)}K`;
+    v["ch0.hugeAgain.lsb"] = sig.lsb;
+  }
+
+  // The kernels the model follows, and what changed between them (src/mfr/kernel-version.ts).
+  v["ch0.kernel.default"] = DEFAULT_KERNEL_VERSION;
+  v["ch0.kernel.7.3"] = KERNEL_SOURCE_CHECKED["7.3"];
+  v["ch0.kernel.6.12"] = KERNEL_SOURCE_CHECKED["6.12"];
+  for (const [id, c] of Object.entries(KERNEL_CHANGES) as [KernelChangeId, (typeof KERNEL_CHANGES)[KernelChangeId]][]) {
+    v[`change.${id}.what`] = c.what;
+    v[`change.${id}.before`] = c.before;
+    v[`change.${id}.source`] = c.source;
   }
 
   // Early and late kill for an error found by a scrubber.

@@ -37,9 +37,18 @@ export function chapter2Values(): Record<string, string | number> {
     v[`ch2.live.${k}.mapping`] = vm.m.pfnOf(vm.pid, vm.addr) !== null ? "kept mapped" : "replaced by a hwpoison entry";
     v[`ch2.live.${k}.lsb`] = bad.signals[0]?.lsb ?? "none";
     v[`ch2.live.${k}.far`] = far.result === "ok" ? "readable" : `SIGBUS, lsb ${far.signals[0]?.lsb}`;
-    // Three more raw errors in the same folio: with the policy each takes one more MF reference.
-    for (const extra of [5000, 90_000, 200_000]) vm.m.memoryFailure(head + extra);
+    // Three more raw errors in the same folio, reported by the hardware: the references MF holds.
+    const results = [5000, 90_000, 200_000].map((extra) => vm.m.memoryFailure(head + extra));
     v[`ch2.live.${k}.mfrefs`] = folio.mfRefs;
+    v[`ch2.live.${k}.again`] = `${results[0].type} / ${results[0].result}`;
+    // The same four raw pages injected with MADV_HWPOISON instead: each brings its GUP reference.
+    const inj = bootGuestVm({ guest: "1G", folio: "1G", policy });
+    const ihead = inj.m.pfnOf(inj.pid, inj.addr) as number;
+    const ifolio = inj.m.mem.pageFolio(ihead)!;
+    for (const off of [CH2_EXAMPLE.badPage, 5000, 90_000, 200_000]) inj.m.madviseHwpoison(inj.pid, inj.addr + off * 4096);
+    v[`ch2.live.${k}.mfrefs.madvise`] = ifolio.mfRefs;
+    const reread = inj.m.read(inj.pid, inj.addr + CH2_EXAMPLE.badPage * 4096);
+    v[`ch2.live.${k}.reread.madvise`] = reread.result === "ok" ? "reads the data" : `SIGBUS, lsb ${reread.signals[0]?.lsb}`;
   }
   v["ch2.live.errors"] = 4;
 

@@ -9,19 +9,28 @@ export interface UeCase {
   flags: number;
   /** HugeTLB page size when MFD_HUGETLB is set; absent otherwise (a shmem memfd of 4K pages). */
   hugetlb?: "2M" | "1G";
-  /** Distinct raw 4K pages with an uncorrected error, all in the folio of the first one (1 for 4K shmem). */
+  /** Distinct raw 4K pages with an error, all in the folio of the first one (1 for 4K shmem). */
   errors: number;
+  /**
+   * How the errors arrive: "hardware" (a patrol scrubber reports real errors, memory_failure(pfn, 0))
+   * or "madvise" (a test injects them with MADV_HWPOISON: MF_ACTION_REQUIRED | MF_COUNT_INCREASED |
+   * MF_SW_SIMULATED; the cells stay intact).
+   */
+  via: "hardware" | "madvise";
 }
 
-/** What the process sees after the errors (reported by the hardware, memory_failure(pfn, 0)). */
+/** What the process sees after the errors. */
 export interface UeOutcome {
   /** Does the mapping of the first bad page survive (true), or is it replaced by a hwpoison entry (false)? */
   keptMapped: boolean;
-  /** si_addr_lsb of the SIGBUS when the process then reads the first bad page. */
-  siAddrLsb: number;
+  /** si_addr_lsb of the SIGBUS when the process then reads the first bad page, or null if the read completes. */
+  siAddrLsb: number | null;
   /** Can the process still read a healthy 4K page of the same folio (for 4K shmem: a neighbouring page)? */
   neighbourReadable: boolean;
-  /** References memory-failure holds on the folio of the first bad page after all the errors. */
+  /**
+   * References memory-failure holds on the folio of the first bad page after all the errors:
+   * the one it took itself, or the ones callers handed over with MF_COUNT_INCREASED.
+   */
   mfRefs: number;
 }
 
@@ -32,5 +41,5 @@ export function memfdCreateRet(flags: number): number {
 
 /** What happens to a live memfd with these flags when `errors` raw pages of one folio go bad. */
 export function ueOutcome(c: UeCase): UeOutcome {
-  throw new Error("TODO: decide by folio kind (4K shmem, HugeTLB) and whether the mapping keeps UE mapped");
+  throw new Error("TODO: decide by folio kind (4K shmem, HugeTLB), whether the mapping keeps UE mapped, and how the errors arrived");
 }

@@ -3,6 +3,7 @@
 import { InvalidArgumentError } from "commander";
 import { MfrLabError, ParameterError } from "../core/errors.js";
 import { parsePageSize, parseSize, type PageSize } from "../core/units.js";
+import { DEFAULT_KERNEL_VERSION, KERNEL_VERSIONS, type KernelVersion } from "../mfr/kernel-version.js";
 
 function wrap<T>(fn: (v: string) => T): (v: string) => T {
   return (v: string) => {
@@ -67,3 +68,8 @@ export function withFlags<T>(flags: Readonly<Record<string, string>>, call: () =
     throw e;
   }
 }
+
+/** --kernel-version, on every command whose model depends on the kernel (scenario, memory-lost, pin-life). */
+export const KERNEL_VERSION_FLAG = "--kernel-version <v>";
+export const KERNEL_VERSION_HELP = `kernel whose behaviour to model: ${KERNEL_VERSIONS.join(" or ")} (default ${DEFAULT_KERNEL_VERSION})`;
+export const kernelVersionOption: (v: string) => KernelVersion = choiceOption(KERNEL_VERSIONS);

@@ -2,7 +2,7 @@
 // scenario the kernel runs is the one written, with each hardware error turned into the mainline
 // injection that comes closest, and the model is run on that same scenario for the comparison.
 // Browser-safe.
-import type { KernelVersionName } from "./version.js";
+import type { KernelVersion } from "../mfr/kernel-version.js";
 import type { ScenarioSpec, StepSpec } from "../scenario/types.js";
 
 export interface InjectionNote {
@@ -27,7 +27,7 @@ function mappingOwners(spec: ScenarioSpec): Map<string, string> {
  *   MF_COUNT_INCREASED | MF_SW_SIMULATED) (madvise_inject_error()).
  * The notes say which steps changed.
  */
-export function kernelInjection(spec: ScenarioSpec, version?: KernelVersionName): { spec: ScenarioSpec; notes: InjectionNote[] } {
+export function kernelInjection(spec: ScenarioSpec, version?: KernelVersion): { spec: ScenarioSpec; notes: InjectionNote[] } {
   const owners = mappingOwners(spec);
   const notes: InjectionNote[] = [];
   const steps = spec.steps.map((st, i): StepSpec => {

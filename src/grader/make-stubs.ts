@@ -1,7 +1,7 @@
 // Regenerates the student files from the reference solutions, or checks that they match.
-//   node bin/run-ts.mjs src/grader/make-stubs.ts            write every exercises/<id>/<file>
-//   node bin/run-ts.mjs src/grader/make-stubs.ts --check    exit 1 if a committed stub differs
-//   node bin/run-ts.mjs src/grader/make-stubs.ts --only ch1-tlb-reach
+//   npx tsx src/grader/make-stubs.ts            write every exercises/<id>/<file>
+//   npx tsx src/grader/make-stubs.ts --check    exit 1 if a committed stub differs
+//   npx tsx src/grader/make-stubs.ts --only ch1-tlb-reach
 // Writing overwrites a student's work: it is for course authors.
 import { defaultExercisesDir, findExercise, loadManifest } from "./manifest.js";
 import { isPristine, writeStubs } from "./stubs.js";

@@ -1,6 +1,7 @@
 import { checkInt, ParameterError } from "../core/errors.js";
 import { basePagesPer, type PageSize } from "../core/units.js";
-import { EINVAL } from "../mfr/constants.js";
+import { EEXIST, EINVAL } from "../mfr/constants.js";
+import { DEFAULT_KERNEL_VERSION, parseKernelVersion, type KernelVersion } from "../mfr/kernel-version.js";
 
 /**
  * The pieces of virt/kvm/guest_memfd.c that decide what a memory error takes away from the
@@ -16,7 +17,7 @@ export const KVM_MEMORY_EXIT_FLAG_PRIVATE = 1 << 3;
 
 
 /**
- * A memslot bound to a guest_memfd file (struct kvm_memory_slot fields kvm_gmem_bind() sets):
+ * A memslot bound to a guest_memfd file (struct kvm_memory_slot fields kvm_gmem_prepare_memory_region() sets; kvm_gmem_bind() until 6.12):
  * GFNs [baseGfn, baseGfn + npages) are backed by file pages [pgoff, pgoff + npages).
  */
 export interface GmemBinding {
@@ -49,22 +50,24 @@ export function kvmGmemGetIndex(slot: GmemBinding, gfn: number): number {
 }
 
 /**
- * kvm_gmem_bind()'s checks on a new binding of `npages` at file page `pgoff` of a file of
- * `filePages` pages: -EINVAL when the range runs past i_size or overlaps an existing binding
- * (xa_find() over [start, end - 1] of f->bindings), else 0.
+ * The checks on a new binding of `npages` at file page `pgoff` of a file of `filePages` pages:
+ * -EINVAL when the range runs past i_size (kvm_gmem_prepare_memory_region() in 7.3,
+ * kvm_gmem_bind() in 6.12); an overlap with an existing binding (xa_find() over [start, end - 1]
+ * of the bindings) is -EEXIST since 7.x (kvm_gmem_commit_memory_region()) and -EINVAL until 6.12
+ * (kvm_gmem_bind()'s "goto err"). Else 0.
  */
-export function kvmGmemBindCheck(bindings: readonly GmemBinding[], pgoff: number, npages: number, filePages: number): number {
+export function kvmGmemBindCheck(bindings: readonly GmemBinding[], pgoff: number, npages: number, filePages: number, kernel: KernelVersion = DEFAULT_KERNEL_VERSION): number {
   checkInt("pgoff", pgoff, 0, Number.MAX_SAFE_INTEGER);
   checkInt("npages", npages, 1, Number.MAX_SAFE_INTEGER);
   checkInt("filePages", filePages, 1, Number.MAX_SAFE_INTEGER);
   if (pgoff + npages > filePages) return -EINVAL;
   bindings.forEach(checkBinding);
-  if (bindings.some((b) => b.pgoff < pgoff + npages && pgoff < b.pgoff + b.npages)) return -EINVAL;
+  if (bindings.some((b) => b.pgoff < pgoff + npages && pgoff < b.pgoff + b.npages)) return parseKernelVersion(kernel) === "6.12" ? -EINVAL : -EEXIST;
   return 0;
 }
 
 /**
- * __kvm_gmem_invalidate_begin(): for every binding that overlaps file pages [start, end)
+ * __kvm_gmem_invalidate_start(): for every binding that overlaps file pages [start, end)
  * (xa_for_each_range over f->bindings), the GFN range handed to kvm_mmu_unmap_gfn_range(),
  * clamped to the slot: start = base_gfn + max(pgoff, start) - pgoff,
  * end = base_gfn + min(pgoff + npages, end) - pgoff. File pages no slot binds zap nothing.
@@ -107,7 +110,7 @@ export interface GmemErrorFolioResult {
 /**
  * kvm_gmem_error_folio(), the .error_remove_folio a_op of guest_memfd: takes the filemap
  * invalidate lock shared, computes the whole folio's index range, calls
- * kvm_gmem_invalidate_begin() (zap every bound slot's SPTEs for that range) and
+ * kvm_gmem_invalidate_start() (zap every bound slot's SPTEs for that range) and
  * kvm_gmem_invalidate_end(), does not truncate, and returns MF_DELAYED.
  */
 export function kvmGmemErrorFolio(bindings: readonly GmemBinding[], index: number, folioSize: PageSize): GmemErrorFolioResult {
@@ -119,8 +122,8 @@ export function kvmGmemErrorFolio(bindings: readonly GmemBinding[], index: numbe
     "kvm_gmem_error_folio(): filemap_invalidate_lock_shared(mapping)",
     `start = folio->index = ${hex(start)}, end = start + folio_nr_pages(folio) = ${hex(end)} (${(end - start).toLocaleString("en-US")} pages: the whole ${folioSize} folio)`,
     ranges.length
-      ? `kvm_gmem_invalidate_begin() (…_start() or …_begin_and_zap() in later trees): ${ranges.map((r) => `slot ${r.slot}: kvm_mmu_unmap_gfn_range(GFN ${hex(r.start)}–${hex(r.end)})`).join("; ")}; kvm_flush_remote_tlbs()`
-      : "kvm_gmem_invalidate_begin(): no memslot binds these file pages, nothing to zap",
+      ? `kvm_gmem_invalidate_start() (…_begin() until 6.12): ${ranges.map((r) => `slot ${r.slot}: kvm_mmu_unmap_gfn_range(GFN ${hex(r.start)}–${hex(r.end)})`).join("; ")}; kvm_flush_remote_tlbs()`
+      : "kvm_gmem_invalidate_start(): no memslot binds these file pages, nothing to zap",
     "no truncate: \"what action is taken in response to the error is userspace's decision\"",
     "kvm_gmem_invalidate_end(); filemap_invalidate_unlock_shared(); return MF_DELAYED",
   ];

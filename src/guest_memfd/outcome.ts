@@ -6,11 +6,11 @@ import { GuestMemfdVm, type GmemPolicy, type HwpoisonScope } from "./vm.js";
 
 /** What the model assumes; shown next to every result (notebook, page). */
 export const GMEM_ASSUMPTIONS: readonly string[] = [
-  "Mainline guest_memfd allocates order-0 (4K) folios (kvm_gmem_get_folio(): \"TODO: Support huge pages\", a WARN on a large folio, kvm_gmem_get_pfn() reports max_order 0). 2M and 1G folios are the 1G RFC's (Ackerley Tng, Sep 2024 / May 2025), whose TODO says memory error handling is not implemented: the model assumes such a folio reaches kvm_gmem_error_folio() whole, as a 4K one does.",
+  "Mainline guest_memfd (7.3.4 as 6.12.117) allocates order-0 (4K) folios (kvm_gmem_get_folio(): \"TODO: Support huge pages\", a WARN on a large folio, kvm_gmem_get_pfn() reports max_order 0). 2M and 1G folios are the 1G RFC's (Ackerley Tng, Sep 2024 / May 2025), whose TODO says memory error handling is not implemented: the model assumes such a folio reaches kvm_gmem_error_folio() whole, as a 4K one does.",
   "hwpoisonScope \"folio\" (default): after an error every GFN of a large folio refuses to fault back in, as the RFC author describes (\"later fault to any part of the HWPoison-ed folio\"); \"page\": only the poisoned GFN does. PG_hwpoison is per page and folio_test_hwpoison() reads the head page, so which one the RFC's folios get is not confirmed.",
   "A folio is mapped in stage-2 by one leaf of its own size (kvm_max_private_mapping_level() caps the level by the folio's order); a GFN faulted back in after a zap is counted as a 4K leaf.",
   "keep-mapped and split-then-zap are policies under discussion, not kernel code; they are assumed to report MF_DELAYED to truncate_error_folio() like kvm_gmem_error_folio().",
-  "truncate_error_folio() as read treats error_remove_folio()'s MF_DELAYED (2) as a failure: MF_FAILED, memory_failure() returns -EBUSY (Lisa Wang's RFC fix, Oct 2025, and Sean Christopherson, Mar 2026). The zap has already happened either way; whether a fix was merged since is not confirmed.",
+  "truncate_error_folio() treats error_remove_folio()'s MF_DELAYED (2) as a failure: MF_FAILED, memory_failure() returns -EBUSY. Checked in 7.3.4 and 6.12.117 (identical): Lisa Wang's RFC fix (Oct 2025) is not merged. The zap has already happened either way.",
   "A device cannot fault a zapped GFN back in; only a vCPU fault maps it again.",
   "A device reading a poisoned page is counted as a consumption; what the platform does with it (containment, poisoned completion) is not modelled.",
   "Faulting a zapped private page back in is modelled as free and keeping its contents; for real confidential guests that is architecture-specific and not confirmed here.",
@@ -18,19 +18,22 @@ export const GMEM_ASSUMPTIONS: readonly string[] = [
   "CoCo design records follow the course fact brief (iommufd/guest_memfd thread, Feb 2026); entries marked ASSUMPTION are not sourced, and which vendors share page tables physically is UNVERIFIED.",
 ];
 
-/** Kernel functions the model follows, with the copy that was read (for citations and site links). */
+/**
+ * Kernel functions the model follows, with the tree each was checked in: Linux 7.3.4, and 6.12.117
+ * where it differs (names as in 7.3; the 6.12 name is given when it was renamed).
+ */
 export const GMEM_KERNEL_SOURCES: readonly { path: string; ident: string; read: string }[] = [
-  { path: "virt/kvm/guest_memfd.c", ident: "kvm_gmem_error_folio", read: "torvalds/linux 01f492e1817e (2026 mainline)" },
-  { path: "virt/kvm/guest_memfd.c", ident: "kvm_gmem_invalidate_begin", read: "torvalds/linux 01f492e1817e (2026 mainline)" },
-  { path: "virt/kvm/guest_memfd.c", ident: "kvm_gmem_get_pfn", read: "torvalds/linux 01f492e1817e (2026 mainline)" },
-  { path: "virt/kvm/guest_memfd.c", ident: "kvm_gmem_get_folio", read: "torvalds/linux 01f492e1817e (2026 mainline)" },
-  { path: "virt/kvm/guest_memfd.c", ident: "kvm_gmem_bind", read: "torvalds/linux 01f492e1817e (2026 mainline)" },
-  { path: "arch/x86/kvm/mmu/mmu.c", ident: "kvm_faultin_pfn_private", read: "kvm-x86/linux 04f2bbf1c779 (v6.11 era)" },
-  { path: "arch/x86/kvm/mmu/mmu.c", ident: "kvm_handle_error_pfn", read: "kvm-x86/linux 04f2bbf1c779 (v6.11 era)" },
-  { path: "arch/x86/kvm/mmu/mmu.c", ident: "kvm_send_hwpoison_signal", read: "kvm-x86/linux 04f2bbf1c779 (v6.11 era)" },
-  { path: "arch/x86/kvm/mmu/mmu_internal.h", ident: "kvm_mmu_prepare_memory_fault_exit", read: "a 2024 patch diff moving it from mmu.c (the kvm-x86 copy 04f2bbf1c779 calls it in kvm_faultin_pfn_private()); gpa = gfn << PAGE_SHIFT, size PAGE_SIZE" },
-  { path: "include/linux/kvm_host.h", ident: "kvm_prepare_memory_fault_exit", read: "kvm-x86/linux 18adb02dd2d7 (2026)" },
-  { path: "mm/memory-failure.c", ident: "truncate_error_folio", read: "mainline copies (\"err != 0\" check); fix proposed by Lisa Wang, 15 Oct 2025" },
+  { path: "virt/kvm/guest_memfd.c", ident: "kvm_gmem_error_folio", read: "7.3.4; the same in 6.12.117 (whole-folio range, no truncate, MF_DELAYED)" },
+  { path: "virt/kvm/guest_memfd.c", ident: "kvm_gmem_invalidate_start", read: "7.3.4; kvm_gmem_invalidate_begin() in 6.12.117" },
+  { path: "virt/kvm/guest_memfd.c", ident: "kvm_gmem_get_pfn", read: "7.3.4 and 6.12.117 (__kvm_gmem_get_pfn(): -EHWPOISON on folio_test_hwpoison())" },
+  { path: "virt/kvm/guest_memfd.c", ident: "kvm_gmem_get_folio", read: "7.3.4 and 6.12.117 (\"TODO: Support huge pages\", order 0)" },
+  { path: "virt/kvm/guest_memfd.c", ident: "kvm_gmem_commit_memory_region", read: "7.3.4 (bindings stored, overlap -EEXIST); kvm_gmem_bind() in 6.12.117" },
+  { path: "arch/x86/kvm/mmu/mmu.c", ident: "kvm_mmu_faultin_pfn_gmem", read: "7.3.4; kvm_faultin_pfn_private() in 6.12.117 (both: kvm_mmu_prepare_memory_fault_exit() on a kvm_gmem_get_pfn() error)" },
+  { path: "arch/x86/kvm/mmu/mmu.c", ident: "kvm_faultin_pfn_private", read: "6.12.117 (kvm_mmu_faultin_pfn_gmem() in 7.3.4)" },
+  { path: "arch/x86/kvm/mmu/mmu.c", ident: "kvm_handle_error_pfn", read: "7.3.4 and 6.12.117: KVM_PFN_ERR_HWPOISON → kvm_send_hwpoison_signal()" },
+  { path: "arch/x86/kvm/mmu/mmu.c", ident: "kvm_send_hwpoison_signal", read: "7.3.4 and 6.12.117: send_sig_mceerr(BUS_MCEERR_AR, hva, PAGE_SHIFT, current)" },
+  { path: "include/linux/kvm_host.h", ident: "kvm_prepare_memory_fault_exit", read: "7.3.4 and 6.12.117 (gpa = gfn << PAGE_SHIFT, size PAGE_SIZE, KVM_MEMORY_EXIT_FLAG_PRIVATE)" },
+  { path: "mm/memory-failure.c", ident: "truncate_error_folio", read: "7.3.4 and 6.12.117, identical: error_remove_folio() != 0 → \"Failed to punch page\", MF_FAILED (Lisa Wang's Oct 2025 fix not merged)" },
 ];
 
 export interface GmemPolicyOutcomeOptions {

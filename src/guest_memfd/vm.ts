@@ -14,7 +14,7 @@ import { KVM_EXIT_MEMORY_FAULT, KVM_MEMORY_EXIT_FLAG_PRIVATE, kvmGmemErrorFolio,
  *   world, as a keep-UE-mapped memfd would leave them in the VMA;
  * - "split-then-zap": a proposal built on the 1G RFC's suggested optimisation (split 1G→2M first,
  *   to 4K only when needed): split down to the poisoned 4K and zap only that. Not kernel code.
- * Fault paths as read: kvm_faultin_pfn_private() / kvm_handle_error_pfn() /
+ * Fault paths as read: kvm_mmu_faultin_pfn_gmem() / kvm_handle_error_pfn() /
  * kvm_send_hwpoison_signal() in arch/x86/kvm/mmu/mmu.c (kvm-x86/linux at 04f2bbf1c779, v6.11
  * era) and kvm_prepare_memory_fault_exit() in include/linux/kvm_host.h (kvm-x86/linux at
  * 18adb02dd2d7, 2026).
@@ -95,7 +95,7 @@ export interface VcpuAccessResult {
   /** kvm_run.exit_reason (KVM_EXIT_MEMORY_FAULT = 39) when the access returns to the VMM. */
   exitReason?: number;
   memoryFault?: KvmRunMemoryFault;
-  /** KVM_RUN returns -1 with errno EHWPOISON (kvm_faultin_pfn_private() returns kvm_gmem_get_pfn()'s -EHWPOISON). */
+  /** KVM_RUN returns -1 with errno EHWPOISON (kvm_mmu_faultin_pfn_gmem() returns kvm_gmem_get_pfn()'s -EHWPOISON). */
   errno?: "EHWPOISON";
   /** The GFN was zapped and a fault mapped it back (kvm_gmem_get_pfn() succeeded). */
   refaulted?: boolean;
@@ -344,12 +344,12 @@ export class GuestMemfdVm {
       split.add(blk);
     }
     this.zapped4k.add(gfn);
-    steps.push(`kvm_gmem_invalidate_begin(index, index + 1): zap GFN ${hex(gfn)} only; its 4K folio keeps PG_hwpoison`);
+    steps.push(`kvm_gmem_invalidate_start(index, index + 1): zap GFN ${hex(gfn)} only; its 4K folio keeps PG_hwpoison`);
   }
 
   /**
    * A vCPU access to private GFN `gfn`. Mapped: fine, or a repeated consumption if the page is
-   * poisoned. Zapped: an EPT/NPT fault; kvm_faultin_pfn_private() → kvm_gmem_get_pfn(); if
+   * poisoned. Zapped: an EPT/NPT fault; kvm_mmu_faultin_pfn_gmem() → kvm_gmem_get_pfn(); if
    * folio_test_hwpoison() it returns -EHWPOISON, kvm_mmu_prepare_memory_fault_exit() fills
    * kvm_run (exit_reason KVM_EXIT_MEMORY_FAULT, gpa = gfn << PAGE_SHIFT, size = PAGE_SIZE,
    * flags = KVM_MEMORY_EXIT_FLAG_PRIVATE) and KVM_RUN fails with EHWPOISON; else the GFN is mapped again.

@@ -8,8 +8,10 @@ import { ASSUMED_DRAM_LATENCY_NS } from "../thp/memcycle.js";
 
 /**
  * The IOTLB cliff of Jason Gunthorpe's reply (20 Jan 2025): an IO workload whose translations
- * just fit the IOTLB loses much of its throughput once a host split shrinks the entries from
- * 2M to 4K. A single-level LRU IOTLB (LruTlb) in front of a stream of DMAs.
+ * just fit the IOTLB loses much of its throughput when the same working set is translated with
+ * 4K instead of 2M entries. What makes them 4K is not a CPU-side THP split (iommufd and VFIO
+ * build IOPTEs at map time, and a pinned THP is not split): see IOTLB_ASSUMPTIONS. A
+ * single-level LRU IOTLB (LruTlb) in front of a stream of DMAs.
  */
 export type IotlbPattern = "uniform" | "ring";
 
@@ -18,7 +20,7 @@ export interface IotlbParams {
   entries: number;
   /** Associativity; equal to `entries` for a fully associative IOTLB. */
   ways: number;
-  /** Host stage-2 page size: the one a THP split on poison turns from 2M into 4K. */
+  /** Host (stage-2) IO page size of the mapping: the size iommufd/VFIO chose when the memory was mapped. */
   pageSize: PageSize;
   /** Guest stage-1 IO page size (iommufd nesting); an entry covers min(guest, host). */
   guestPageSize: PageSize;
@@ -66,7 +68,7 @@ export const IOTLB_DEFAULTS: Readonly<IotlbParams> = {
 export const IOTLB_ASSUMPTIONS: string[] = [
   "IOTLB size: vendor IOTLB entry counts (Intel VT-d, AMD-Vi) and device ATC sizes are not published in a source we read (UNVERIFIED). The default of 64 entries, fully associative, LRU, is an ASSUMPTION; the cliff sits at entries × page size whatever the count.",
   "Jason Gunthorpe (Re: [RFC PATCH v1 0/3] Userspace MFR Policy via memfd, 20 Jan 2025): with two-dimensional IO paging, IOTLB misses make throughput fall off a cliff once the IOTLB is too small, and a miss costs more than a CPU TLB miss; MemCycle is a best case.",
-  "An IOTLB entry covers min(guest stage-1, host stage-2) page (effectivePageSize). The guest is assumed to map DMA buffers with 2M IO pages (hugepage-backed buffers, as in Farshin et al.'s fix), so a host split from 2M to 4K shrinks every entry 512-fold. If the guest used 4K, the split would only lengthen walks.",
+  "An IOTLB entry covers min(guest stage-1, host stage-2) IO page (effectivePageSize); the chart compares the same working set translated with 2M and with 4K entries. A CPU-side THP split does not get there: iommufd and VFIO write their IOPTEs when the memory is mapped and register no MMU notifier (drivers/iommu/iommufd/pages.c, drivers/vfio/vfio_iommu_type1.c in 7.3.4), and a long-term-pinned THP is not split at all (__folio_split() refuses the extra references, so memory_failure() reports MF_MSG_UNSPLIT_THP). IO translations are 4K when the memory was mapped at 4K (small or unaligned pages at map time), when a policy splits the folio and re-mirrors the IO page table (e.g. iommufd actively mirroring guest_memfd, a Feb 2026 direction, not merged), or when a vIOMMU with nested translation lets the guest's own stage-1 map its buffers at 4K (the 'two dimensional IO paging' of Jason's reply).",
   "Miss cost = walk references × memory latency + PCIe round trip. A nested walk reads (n+1)(m+1)−1 entries (24 for 4K/4K, 19 for guest 2M over host 4K, 15 for 2M/2M; Bhargava et al., ASPLOS 2008); iommufd nesting uses a guest stage-1 over a host stage-2. IOMMU paging-structure caches are ignored, so this is an upper bound on the walk. Combining these sourced parts into one figure is our model (UNVERIFIED as a whole).",
   `Memory latency ${ASSUMED_DRAM_LATENCY_NS} ns and PCIe round trip 500 ns are ASSUMPTIONS (no measurement for a specific platform was read).`,
   "Per-DMA time at 100% hits = DMA bytes / link rate (4 KiB at 200 Gbps ≈ 164 ns); relative throughput = that time / (that time + misses per DMA × miss cost / overlapped misses). With overlappedMisses = 1 every walk stalls the stream: the worst case.",

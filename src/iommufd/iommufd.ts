@@ -4,7 +4,8 @@
 import { ParameterError } from "../core/errors.js";
 import { parseSize } from "../core/units.js";
 import type { Machine } from "../mfr/machine.js";
-import { EBUSY, EINVAL } from "../mfr/constants.js";
+import { hasChange } from "../mfr/kernel-version.js";
+import { EBUSY, EEXIST, EINVAL, ENOTTY } from "../mfr/constants.js";
 import { folioNrPages } from "../mfr/mm/folio.js";
 import type { MmAddressSpace } from "../mfr/mm/mapping.js";
 import { IOTLB_DEFAULTS } from "../iommu/iotlb.js";
@@ -13,7 +14,6 @@ import { buildPtes, pinFileRange, pinUserRange, unpinRuns, type PinnedRun, type 
 import { IoDomain, pinRegistry, type AccountMode, type DmaResult, type PinHolder, type PinMetrics, type PinRegistry, type PinSample } from "./registry.js";
 
 export const ENOENT = 2;
-export const EEXIST = 17;
 export const ENOSPC = 28;
 
 /**
@@ -160,6 +160,8 @@ export class Ioas {
     const file = this.ctx.m.task(pid).fds.get(o.fd);
     if (!file) throw new ParameterError("fd", `process ${pid} has no fd ${o.fd}`);
     const refuse = this.ctx.policy === "revoke";
+    // 6.12 has no IOMMU_IOAS_MAP_FILE: iommufd_fops_ioctl() finds no op and returns -ENOTTY.
+    if (!hasChange(this.ctx.m.opts.kernel, "iommufd-map-file")) return this.ctx.m.runStep(() => ({ ret: -ENOTTY, iova: 0, area: null }));
     return this.ctx.m.runStep(() =>
       this.mapPages(length, o.iova, start, o.write ?? true, pid, { type: "file", file, start }, (_pid, n) => pinFileRange(this.ctx.m, file, start, n, refuse)),
     );

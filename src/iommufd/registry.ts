@@ -11,7 +11,7 @@ import { IoTlb, type IoPte } from "./iotlb-cache.js";
 import { folioPoisoned, type PinnedRun } from "./pin.js";
 
 /**
- * How a pin holder's pages are charged (pages.c do_update_pinned(); vfio_lock_acct()):
+ * How a pin holder's pages are charged (pages.c iopt_pages_update_pinned(); vfio_lock_acct()):
  * "none" (CAP_IPC_LOCK: IOPT_PAGES_ACCOUNT_NONE), "user" (user->locked_vm, the iommufd default),
  * "mm" (mm->locked_vm, iommufd's VFIO-compatible mode), "vfio" (VFIO type1: mm->locked_vm only).
  * Every iommufd mode also adds to mm->pinned_vm; VFIO type1 does not.
@@ -158,7 +158,8 @@ export class IoDomain {
         result = "freed";
         reg.counters.dmaToFreed++;
         reg.violation("dma-to-freed-frame", `dma:${device}:${pfn}`, `${device} DMA at IOVA ${hex(iova)} reached pfn ${pfn}, which is not allocated`);
-      } else if (m.mem.badFrames.has(pfn)) {
+      } else if (m.mem.isCorrupt(pfn)) {
+        // Only a real error: a frame poisoned by MADV_HWPOISON still holds good data.
         result = "poison";
         reg.counters.dmaToPoison++;
         reg.log(this, "dma-to-poison", `${device}: DMA ${write ? "write" : "read"} at IOVA ${hex(iova)} reached poisoned pfn ${pfn} (no callback into the IOMMU)`, { device, iova, pfn });
@@ -166,6 +167,8 @@ export class IoDomain {
         result = "offlined";
         reg.counters.dmaToOffline++;
         reg.log(this, "dma-to-offlined", `${device}: DMA at IOVA ${hex(iova)} reached pfn ${pfn} of a folio memory-failure handling took away from the CPU side`, { device, iova, pfn });
+      } else if (f.mapping === null && f.anon === null) {
+        reg.log(this, "dma", `${device}: DMA at IOVA ${hex(iova)} completed into pfn ${pfn}, a healthy folio no longer in its file but still pinned`, { device, iova, pfn });
       }
       return { result, pfn, iotlbHit: hit };
     });
@@ -241,14 +244,19 @@ export class PinRegistry {
     this.m.log.violation(name, detail);
   }
 
-  /** Memory that memory-failure handling has taken away from the CPU side but a pin keeps alive. */
+  /**
+   * Memory that memory-failure handling has taken away from the CPU side but a pin keeps alive: a
+   * poisoned HugeTLB folio (unless a policy keeps it mapped), or a poisoned folio no longer in any
+   * file or process. A healthy folio that was only truncated or unmapped is not: the pin keeps it
+   * allocated, and a DMA into it completes like any other (the data just no longer reaches the file).
+   */
   isolated(f: Folio): boolean {
     if (folioTest(f, PG_hugetlb) && folioTest(f, PG_hwpoison) && !(f.mapping && f.mapping.keepUeMapped())) return true;
-    return f.mapping === null && f.anon === null;
+    return f.mapping === null && f.anon === null && folioPoisoned(this.m, f);
   }
 
   /**
-   * do_update_pinned() / vfio_lock_acct(): charges `n` pages to a holder (inc) or releases them.
+   * iopt_pages_update_pinned() / vfio_lock_acct(): charges `n` pages to a holder (inc) or releases them.
    * A charge over RLIMIT_MEMLOCK fails with -ENOMEM (incr_user_locked_vm, __account_locked_vm).
    */
   account(h: PinHolder, n: number, inc: boolean): number {

@@ -6,7 +6,8 @@ import type { Machine } from "../mfr/machine.js";
 import { EINVAL } from "../mfr/constants.js";
 import { IOTLB_DEFAULTS } from "../iommu/iotlb.js";
 import { checkIovaRange } from "./iotlb-cache.js";
-import { Device, EEXIST } from "./iommufd.js";
+import { Device } from "./iommufd.js";
+import { EEXIST } from "../mfr/constants.js";
 import { buildPtes, pinUserRange, unpinRuns, type PinnedRun } from "./pin.js";
 import { IoDomain, pinRegistry, type PinHolder, type PinRegistry } from "./registry.js";
 

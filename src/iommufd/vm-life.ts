@@ -5,6 +5,7 @@ import { checkInt, ParameterError } from "../core/errors.js";
 import { Rng } from "../core/rng.js";
 import { parseSize } from "../core/units.js";
 import { Machine } from "../mfr/machine.js";
+import { parseKernelVersion, type KernelVersion } from "../mfr/kernel-version.js";
 import { Iommufd, type Device, type Ioas, type PinPolicy } from "./iommufd.js";
 import { pinRegistry } from "./registry.js";
 import { folioTest, PG_hugetlb, PG_hugetlb_freed, PG_hwpoison, type Folio } from "../mfr/mm/folio.js";
@@ -36,6 +37,8 @@ export interface VmLifeOptions {
    * model releases the memfd (exit_files) before the iommufd's pins go, so release meets pinned folios.
    */
   teardown?: "close-first" | "exit";
+  /** Kernel to model (default "7.3"). */
+  kernel?: KernelVersion;
 }
 
 /** One sample of a VM's life: after boot, after each day, after teardown. */
@@ -97,6 +100,7 @@ export function heldBackOverVmLife(o: VmLifeOptions): VmLifeSeries {
     days: o.days ?? 30,
     dmaPerDay: o.dmaPerDay ?? 8,
     teardown: o.teardown ?? "close-first",
+    kernel: parseKernelVersion(o.kernel),
   };
   if (!["none", "ebusy", "revoke"].includes(opts.policy)) throw new ParameterError("policy", `"${opts.policy}" is not a policy`, "use none, ebusy or revoke");
   if (opts.pageSize !== "2M" && opts.pageSize !== "1G") throw new ParameterError("pageSize", `"${opts.pageSize}" is not a hugetlb size`, 'use "2M" or "1G"');
@@ -115,7 +119,7 @@ export function heldBackOverVmLife(o: VmLifeOptions): VmLifeSeries {
     memory: Math.ceil((guest + 2 * folio) / 2 ** 30) * 2 ** 30 + 2 ** 30,
     hugetlb: { [opts.pageSize]: nFolios + 1 },
     offlinePinned: opts.policy === "ebusy" ? "ebusy" : "try",
-    freeHasHwpoisoned: true,
+    kernel: opts.kernel,
     checkEveryStep: false,
   });
   const reg = pinRegistry(m);

@@ -3,13 +3,14 @@
 import { createHash } from "node:crypto";
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
+import type { KernelVersion } from "../mfr/kernel-version.js";
 import { compareVersions, extractDeb, PrivateApt, systemDebianSource } from "./debian.js";
 import { KernelLabError } from "./errors.js";
 import { LAB_MODULES, resolveLabModules } from "./modules.js";
 import { hostTools } from "./tools.js";
 
-/** The model versions a kernel can be compared with (src/mfr takes the same names). */
-export type ModelKernel = "6.12" | "7.3";
+/** The model versions a kernel can be compared with (src/mfr/kernel-version.ts). */
+export type ModelKernel = KernelVersion;
 
 /** A kernel Debian packages, by the line the course tests. */
 export interface KnownKernel {

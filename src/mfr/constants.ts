@@ -40,6 +40,8 @@ export type MfMsg =
   | "MF_MSG_DAX"
   | "MF_MSG_UNSPLIT_THP"
   | "MF_MSG_ALREADY_POISONED"
+  /** Since 7.x (v6.19 merge window): a PFN without struct page, handled by memory_failure_pfn(). */
+  | "MF_MSG_PFN_MAP"
   | "MF_MSG_UNKNOWN";
 
 /** action_page_types[] in mm/memory-failure.c: the text the kernel logs per type. */
@@ -62,7 +64,8 @@ export const ACTION_PAGE_TYPES: Readonly<Record<MfMsg, string>> = {
   MF_MSG_BUDDY: "free buddy page",
   MF_MSG_DAX: "dax page",
   MF_MSG_UNSPLIT_THP: "unsplit thp",
-  MF_MSG_ALREADY_POISONED: "already poisoned",
+  MF_MSG_ALREADY_POISONED: "already poisoned page",
+  MF_MSG_PFN_MAP: "non struct page pfn",
   MF_MSG_UNKNOWN: "unknown page",
 };
 
@@ -76,10 +79,14 @@ export const EPERM = 1;
 export const EIO = 5;
 export const ENXIO = 6;
 export const ENOMEM = 12;
+export const ENOTTY = 25;
 export const EFAULT = 14;
 export const EBUSY = 16;
+export const EEXIST = 17;
 export const EINVAL = 22;
 export const EOPNOTSUPP = 95;
+/** get_any_page() since 7.x: a kernel-owned page no handler can recover (is_kernel_owned_page()). */
+export const ENOTRECOVERABLE = 131;
 export const EHWPOISON = 133;
 
 /** memfd_create() flags (include/uapi/linux/memfd.h; MFD_MF_KEEP_UE_MAPPED from the RFC series). */
@@ -91,8 +98,18 @@ export const MFD_MF_KEEP_UE_MAPPED = 0x0020;
 /** address_space flag bit (enum mapping_flags): 9 in RFC v1, 12 in v3. The model uses v3's value. */
 export const AS_MF_KEEP_UE_MAPPED = 12;
 
-/** prctl(PR_MCE_KILL, PR_MCE_KILL_SET, …) choices; "default" follows vm.memory_failure_early_kill. */
+/**
+ * prctl(PR_MCE_KILL, PR_MCE_KILL_SET, arg3): arg3 is one value, PR_MCE_KILL_LATE (0),
+ * PR_MCE_KILL_EARLY (1) or PR_MCE_KILL_DEFAULT (2), not a set of flags (kernel/sys.c). "default"
+ * (also PR_MCE_KILL_CLEAR) follows vm.memory_failure_early_kill.
+ */
 export type MceKillPolicy = "default" | "early" | "late";
+export const PR_MCE_KILL = 33;
+export const PR_MCE_KILL_CLEAR = 0;
+export const PR_MCE_KILL_SET = 1;
+export const PR_MCE_KILL_LATE = 0;
+export const PR_MCE_KILL_EARLY = 1;
+export const PR_MCE_KILL_DEFAULT = 2;
 
 /** Largest buddy order (MAX_PAGE_ORDER = 10 on x86-64: 4M blocks). */
 export const MAX_PAGE_ORDER = 10;

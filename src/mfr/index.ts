@@ -1,5 +1,6 @@
 // The MFR core: memory_failure() and the memfd userspace MFR policy, modelled.
 export * from "./constants.js";
+export * from "./kernel-version.js";
 export * from "./events.js";
 export * from "./mm/buddy.js";
 export * from "./mm/folio.js";

@@ -95,31 +95,32 @@ export function killProcsNow(m: Machine, f: Folio, p: number, flags: number, cur
 
 /**
  * kill_accessing_process(): an action-required error on an already poisoned page. Walks the
- * current task's page table for an entry mapping the page (present, or a hwpoison entry for
- * that exact pfn) and signals it. PMD-mapped THP → the raw page's address with PAGE_SHIFT;
- * hugetlb → the huge page's address and shift, or (v3, William Roche's patch) the raw page
- * with PAGE_SHIFT when the mapping keeps UE mapped. -EHWPOISON if signalled, else -EFAULT.
+ * current task's page table (hwpoison_walk_ops) for an entry that maps the page, present or a
+ * hwpoison entry, and signals it. check_hwpoisoned_entry() compares PFNs masked to the entry's
+ * size and reports the raw page's address, poisoned_pfn − pfn pages into the entry, with the
+ * entry's shift: a hugetlb entry gives the raw page's address and the huge shift (or PAGE_SHIFT
+ * with AS_MF_KEEP_UE_MAPPED, William Roche's patch in RFC v3), a PMD-mapped THP
+ * (check_hwpoisoned_pmd_entry()) the raw page's address and PAGE_SHIFT. -EHWPOISON if signalled,
+ * else -EFAULT (no live task; the kernel returns 0 when nothing maps the page, which the model's
+ * callers treat alike). Same in 6.12.117 and 7.3.
  */
 export function killAccessingProcess(m: Machine, current: number, rawPfn: number, flags: number): number {
   const t = m.tasks.get(current);
   if (!t || !t.alive) return -EFAULT;
   for (const e of entries(t)) {
-    const f = m.mem.pageFolio(e.pte.pfn);
-    if (e.pte.hwpoison) {
-      if (e.pte.pfn !== rawPfn) continue;
-      const lsb = e.size === "4K" ? PAGE_SHIFT : PAGE_SHIFT + (e.size === "1G" ? 18 : 9);
-      killProc(m, { task: t, addr: e.base, sizeShift: lsb }, flags, current, "already poisoned (kill_accessing_process)");
-      return -EHWPOISON;
-    }
     const n = e.size === "4K" ? 1 : e.size === "2M" ? 512 : 262144;
-    if (rawPfn < e.pte.pfn || rawPfn >= e.pte.pfn + n) continue;
-    if (f && folioTest(f, PG_hugetlb)) {
-      const keep = f.mapping !== null && f.mapping.keepUeMapped();
-      const addr = keep ? e.base + (rawPfn - e.pte.pfn) * 4096 : e.base;
-      killProc(m, { task: t, addr, sizeShift: keep ? PAGE_SHIFT : folioShift(f) }, flags, current, "already poisoned (kill_accessing_process)");
-    } else {
-      killProc(m, { task: t, addr: e.base + (rawPfn - e.pte.pfn) * 4096, sizeShift: PAGE_SHIFT }, flags, current, "already poisoned (kill_accessing_process)");
-    }
+    // A hugetlb hwpoison entry may record any page of the folio; mask both sides as the kernel does.
+    const entryPfn = e.pte.pfn - (e.pte.pfn % n);
+    if (rawPfn < entryPfn || rawPfn >= entryPfn + n) continue;
+    const addr = e.base + (rawPfn - entryPfn) * 4096;
+    const f = e.pte.hwpoison ? undefined : m.mem.pageFolio(e.pte.pfn);
+    let lsb: number;
+    if (e.size === "4K") lsb = PAGE_SHIFT;
+    else if (e.pte.hwpoison || (f && folioTest(f, PG_hugetlb))) {
+      const keep = !!f && f.mapping !== null && f.mapping.keepUeMapped();
+      lsb = keep ? PAGE_SHIFT : PAGE_SHIFT + Math.log2(n);
+    } else lsb = PAGE_SHIFT; // check_hwpoisoned_pmd_entry(): a PMD-mapped THP
+    killProc(m, { task: t, addr, sizeShift: lsb }, flags, current, "already poisoned (kill_accessing_process)");
     return -EHWPOISON;
   }
   return -EFAULT;

@@ -2,7 +2,7 @@ import type { MfResult } from "./result.js";
 import { MfrLabError, ParameterError, checkInt } from "../core/errors.js";
 import { PAGE_SHIFT, PAGE_SIZE_SHIFT, parseSize, type PageSize } from "../core/units.js";
 import {
-  EBUSY, EHWPOISON, EINVAL, EPERM, MFD_HUGETLB, MFD_MF_KEEP_UE_MAPPED, MF_ACTION_REQUIRED, MF_COUNT_INCREASED, MF_SW_SIMULATED,
+  EBUSY, EHWPOISON, EINVAL, EPERM, EOPNOTSUPP, MFD_HUGETLB, MFD_MF_KEEP_UE_MAPPED, MF_ACTION_REQUIRED, MF_COUNT_INCREASED, MF_SW_SIMULATED,
   ORDER_2M, type MceKillPolicy, type MfMsg, type SigbusCode,
 } from "./constants.js";
 import { EventLog, type MfrEvent } from "./events.js";
@@ -18,6 +18,7 @@ import { fileRead, fileSync, fileWrite } from "./file-io.js";
 import { removeMappingRange } from "./policy/memfd-offline.js";
 import { checkInvariants, summarize, type MachineSummary } from "./invariants.js";
 import { folioPageSize, vmaAddress } from "./mm/util.js";
+import { hasChange, parseKernelVersion, type KernelVersion } from "./kernel-version.js";
 // Re-exported: these used to live here; modules inside src/mfr import them from ./mm/util.js
 // (no value import may point back at machine.ts: tslab cannot load import cycles).
 export { folioPageSize, vmaAddress, allEntries } from "./mm/util.js";
@@ -28,6 +29,15 @@ export type PolicyVariant = "v1" | "v1-buggy" | "v2";
 export interface MachineOptions {
   /** Physical memory, e.g. "64M" or "640G" (a multiple of 2M). */
   memory: string | number;
+  /** The kernel whose behaviour the model follows where 6.12 and 7.3 differ (default "7.3"; see KERNEL_CHANGES). */
+  kernel?: KernelVersion;
+  /**
+   * How a consumed error reaches memory_failure(): "x86" (machine check, kill_me_maybe()) or
+   * "arm64" (a synchronous external abort reported by firmware through GHES). Default "x86".
+   */
+  arch?: "x86" | "arm64";
+  /** vm.panic_on_unrecoverable_memory_failure (since 7.x; default false). Refused on 6.12, which has no such sysctl. */
+  panicOnUnrecoverableMemoryFailure?: boolean;
   /** Frames at the bottom reserved for the kernel (PG_reserved). Default: 1/64 of memory, at most 16M. */
   reserved?: string | number;
   /** HugeTLB pool sizes carved out at boot: { "1G": 64, "2M": 512 }. */
@@ -158,7 +168,16 @@ export class Machine {
     if (nrFrames > 2 ** 31) throw new ParameterError("memory", "larger than the model's 8T limit");
     const reserved = options.reserved === undefined ? Math.min(4096, Math.floor(nrFrames / 64)) : parseSize(options.reserved, "reserved") / 4096;
     checkInt("reserved frames", reserved, 0, nrFrames - 1);
+    const kernel = parseKernelVersion(options.kernel);
+    const arch = options.arch ?? "x86";
+    if (arch !== "x86" && arch !== "arm64") throw new ParameterError("arch", `"${String(arch)}" is not modelled`, 'use "x86" or "arm64"');
+    if (options.panicOnUnrecoverableMemoryFailure && !hasChange(kernel, "panic-on-unrecoverable")) {
+      throw new ParameterError("panicOnUnrecoverableMemoryFailure", `kernel ${kernel} has no vm.panic_on_unrecoverable_memory_failure`, 'use kernel "7.3", or leave it unset');
+    }
     this.opts = {
+      kernel,
+      arch,
+      panicOnUnrecoverableMemoryFailure: options.panicOnUnrecoverableMemoryFailure ?? false,
       hvo: options.hvo ?? false,
       hvoRestoreFails: options.hvoRestoreFails ?? false,
       rawHwpAllocFails: options.rawHwpAllocFails ?? false,
@@ -708,6 +727,23 @@ export class Machine {
     if (f) f.flags |= PG_dirty;
   }
 
+  /**
+   * memory_failure() did not recover a consumed error and signalled nobody. x86 kill_me_maybe()
+   * → kill_me_now(): force_sig(SIGBUS), a plain SIGBUS with no address (both kernels). arm64:
+   * since 7.x memory_failure_cb() does the same; until 6.12 the error was queued and nothing more
+   * is sent (KERNEL_CHANGES["ghes-sync-task-work"]). A SIGBUS already pending for the task is not
+   * queued twice (legacy_queue()), hence the caller's check that none was sent in this step.
+   */
+  private consumeFailed(pid: number): void {
+    if (this.opts.arch === "x86") {
+      this.sendSignal(pid, "SIGBUS", null, 0, 0, "kill_me_now: Memory error not recovered (force_sig(SIGBUS))");
+    } else if (hasChange(this.opts.kernel, "ghes-sync-task-work")) {
+      this.sendSignal(pid, "SIGBUS", null, 0, 0, "memory_failure_cb: Sending SIGBUS due to hardware memory corruption (force_sig(SIGBUS))");
+    } else {
+      this.log.push({ kind: "policy", what: `pid ${pid}: synchronous error queued by GHES (memory_failure_queue_kick), recovery failed, no signal` });
+    }
+  }
+
   /** One access: fault if needed, then a load/store that consumes poison when it hits a bad frame. */
   private access(t: Task, addr: number, write: boolean, retry = true): AccessResult {
     const before = this.stepSignals.length;
@@ -733,13 +769,14 @@ export class Machine {
       if (!w) return done("sigsegv");
     } else if (write) this.markDirty(t, addr);
     const raw = w.pte.pfn + Math.floor((addr - w.base) / 4096);
-    if (this.mem.badFrames.has(raw)) {
-      // Poison consumed: the MCE handler's kill_me_maybe() calls memory_failure(MF_ACTION_REQUIRED).
+    // Only a real error is consumed: after MADV_HWPOISON the cells are fine, and a load from a
+    // page that is still mapped (kept by a policy, an unsplit THP) simply returns the data.
+    if (this.mem.isCorrupt(raw)) {
+      // Poison consumed: x86 kill_me_maybe() or, on arm64, GHES for the synchronous external
+      // abort call memory_failure(pfn, MF_ACTION_REQUIRED) in the task's own context.
       const r = memoryFailure(this, raw, MF_ACTION_REQUIRED, t.pid);
       const got = this.stepSignals.slice(before).some((s) => s.pid === t.pid);
-      if (r.ret !== 0 && r.ret !== -EHWPOISON && !got) {
-        this.sendSignal(t.pid, "SIGBUS", "BUS_MCEERR_AR", addr, PAGE_SHIFT, "kill_me_maybe fallback: memory error not recovered");
-      }
+      if (r.ret !== 0 && r.ret !== -EHWPOISON && r.ret !== -EOPNOTSUPP && !got) this.consumeFailed(t.pid);
       // kill_me_maybe() returns without a signal when recovery succeeded and nobody was signalled:
       // the task retries the access, which faults on the hwpoison entry (SIGBUS) or re-reads a
       // clean page that was dropped.

@@ -1,24 +1,27 @@
 import type { MfResult } from "./result.js";
 import { MfrLabError } from "../core/errors.js";
 import {
-  EBUSY, EHWPOISON, EIO, ENXIO, MF_ACTION_REQUIRED, MF_COUNT_INCREASED, MF_MUST_KILL, MF_SW_SIMULATED,
+  EBUSY, EHWPOISON, EIO, ENOTRECOVERABLE, ENXIO, MF_ACTION_REQUIRED, MF_COUNT_INCREASED, MF_MUST_KILL, MF_NO_RETRY, MF_SW_SIMULATED,
   type MfMsg, } from "./constants.js";
+import { hasChange } from "./kernel-version.js";
 import { collectProcs, killAccessingProcess, killProcs, killProcsNow } from "./kill.js";
 import type { Machine, MemoryFailureResult } from "./machine.js";
 import {
   folioNrPages, folioTest, PG_dirty, PG_has_hwpoisoned, PG_hugetlb, PG_hugetlb_freed, PG_hugetlb_raw_hwp_unreliable,
-  PG_hwpoison, PG_lru, PG_mlocked, PG_swapcache, PG_unevictable, type Folio,
+  PG_hugetlb_migratable, PG_hwpoison, PG_lru, PG_mlocked, PG_swapcache, PG_unevictable, type Folio,
 } from "./mm/folio.js";
 import { clearEntry, setEntry } from "./mm/pagetable.js";
 import { splitFolio } from "./split.js";
 
 /**
  * action_result(): logs, counts (per-node stats and num_poisoned_pages) and returns 0 for
- * RECOVERED/DELAYED, -EBUSY otherwise. MF_MSG_ALREADY_POISONED is not counted (Kyle Meyer's
- * 2025 patch; the mainline copy read still counted it).
+ * RECOVERED/DELAYED, -EBUSY otherwise. MF_MSG_ALREADY_POISONED is not counted (both kernels;
+ * Kyle Meyer's 2025 patch), nor MF_MSG_PFN_MAP (7.x). Since 7.x, with
+ * vm.panic_on_unrecoverable_memory_failure set, MF_MSG_KERNEL / MF_IGNORED panics
+ * (panic_on_unrecoverable_mf(), KERNEL_CHANGES["panic-on-unrecoverable"]).
  */
 export function actionResult(m: Machine, pfn: number, flags: number, type: MfMsg, result: MfResult): MemoryFailureResult {
-  if (type !== "MF_MSG_ALREADY_POISONED") {
+  if (type !== "MF_MSG_ALREADY_POISONED" && type !== "MF_MSG_PFN_MAP") {
     m.numPoisonedPages++;
     m.stats.total++;
     if (result === "MF_IGNORED") m.stats.ignored++;
@@ -28,6 +31,11 @@ export function actionResult(m: Machine, pfn: number, flags: number, type: MfMsg
   }
   const ret = result === "MF_RECOVERED" || result === "MF_DELAYED" ? 0 : -EBUSY;
   m.log.push({ kind: "memory_failure", pfn, flags, type, result, ret });
+  if (m.opts.panicOnUnrecoverableMemoryFailure && type === "MF_MSG_KERNEL" && result === "MF_IGNORED") {
+    m.panicked = true;
+    m.log.push({ kind: "policy", what: `panic: Memory failure: ${pfn.toString(16)}: unrecoverable page (vm.panic_on_unrecoverable_memory_failure = 1)`, pfn });
+    throw new MfrLabError(`Kernel panic: memory failure on unrecoverable page ${pfn.toString(16)}`, "vm.panic_on_unrecoverable_memory_failure is 1");
+  }
   return { ret, type, result };
 }
 
@@ -46,12 +54,18 @@ export function memoryFailure(m: Machine, pfn: number, flags: number, current: n
   }
   if (!(flags & MF_SW_SIMULATED)) m.hwMemoryFailure = true;
   const mem = m.mem;
+  if (Number.isInteger(pfn) && pfn >= mem.nrFrames && hasChange(m.opts.kernel, "pfn-without-struct-page")) {
+    // pfn_to_online_page() fails and !pfn_valid(): memory_failure_pfn(). The Machine has no
+    // device memory registered (src/vfio models that), so interval_tree_iter_first() finds nothing.
+    m.log.push({ kind: "policy", what: `memory_failure_pfn: no pfn_address_space registered for pfn ${pfn.toString(16)}`, pfn });
+    return actionResult(m, pfn, flags, "MF_MSG_PFN_MAP", "MF_IGNORED");
+  }
   if (!Number.isInteger(pfn) || pfn < 0 || pfn >= mem.nrFrames) {
-    // pfn_to_online_page() fails: "memory outside kernel control".
+    // Until 6.12: pfn_to_online_page() fails and there is no dev_pagemap: "memory outside kernel control".
     m.log.push({ kind: "policy", what: `memory outside kernel control: pfn ${pfn}` });
     return { ret: -ENXIO };
   }
-  mem.markBad(pfn);
+  mem.markBad(pfn, (flags & MF_SW_SIMULATED) !== 0);
   // Not in mainline: a registered subsystem (src/iommufd's revoke policy) hears of the error first.
   for (const n of m.notifiers) n.memoryFailure?.(pfn);
 
@@ -71,8 +85,10 @@ export function memoryFailure(m: Machine, pfn: number, flags: number, current: n
   }
   mem.hwpoison.add(pfn);
 
-  if (!(flags & MF_COUNT_INCREASED)) {
-    const got = getHwpoisonPage(m, pfn);
+  // 6.12 skips get_hwpoison_page() when the caller holds a reference (MF_COUNT_INCREASED); 7.x
+  // always calls it, and get_any_page() keeps the caller's reference for a handlable page.
+  if (!(flags & MF_COUNT_INCREASED) || hasChange(m.opts.kernel, "kernel-owned-page")) {
+    const got = getHwpoisonPage(m, pfn, flags);
     if (got === 0) {
       if (mem.buddy.isFree(pfn)) {
         const ok = mem.takePageOffBuddy(pfn, "memory_failure");
@@ -80,6 +96,8 @@ export function memoryFailure(m: Machine, pfn: number, flags: number, current: n
       }
       return actionResult(m, pfn, flags, "MF_MSG_KERNEL_HIGH_ORDER", "MF_IGNORED");
     }
+    // 7.x: a stable kernel-owned page (is_kernel_owned_page()) is named as such.
+    if (got === -ENOTRECOVERABLE) return actionResult(m, pfn, flags, "MF_MSG_KERNEL", "MF_IGNORED");
     if (got < 0) return actionResult(m, pfn, flags, "MF_MSG_GET_HWPOISON", "MF_IGNORED");
   }
 
@@ -107,17 +125,21 @@ export function memoryFailure(m: Machine, pfn: number, flags: number, current: n
 }
 
 /**
- * get_hwpoison_page() → get_any_page(): 1 with a reference taken for a handlable (LRU) page,
- * 0 for a free buddy page (or a page with refcount 0), -EIO for pages MF cannot handle
- * (reserved, slab…; HWPoisonHandlable() is false, retried GET_PAGE_MAX_RETRY_NUM times).
+ * get_hwpoison_page() → get_any_page(): 1 with a reference for a handlable (LRU) page (with
+ * MF_COUNT_INCREASED the caller's reference is kept as MF's), 0 for a free buddy page (or a page
+ * with refcount 0), -EIO for a page MF cannot handle (HWPoisonHandlable() is false, retried
+ * GET_PAGE_MAX_RETRY_NUM times). Since 7.x a kernel-owned page (PG_reserved; slab, page tables
+ * and large kmalloc, which the model does not allocate) is recognised first by
+ * is_kernel_owned_page(): -ENOTRECOVERABLE (KERNEL_CHANGES["kernel-owned-page"]); until 6.12 a
+ * reserved page fails HWPoisonHandlable() like any other and ends as -EIO.
  */
-function getHwpoisonPage(m: Machine, pfn: number): number {
+function getHwpoisonPage(m: Machine, pfn: number, flags: number): number {
   const mem = m.mem;
-  if (mem.isReserved(pfn)) return -EIO;
+  if (mem.isReserved(pfn)) return hasChange(m.opts.kernel, "kernel-owned-page") ? -ENOTRECOVERABLE : -EIO;
   const f = mem.pageFolio(pfn);
   if (!f) return 0;
   if (!folioTest(f, PG_lru)) return f.ref === 0 ? 0 : -EIO;
-  mem.getFolio(f);
+  if (!(flags & MF_COUNT_INCREASED)) mem.getFolio(f);
   return 1;
 }
 
@@ -287,65 +309,111 @@ export function pageHandlePoison(m: Machine, p: number, by: string): boolean {
   return m.mem.takePageOffBuddy(p, by);
 }
 
+/** Return codes of get_huge_page_for_hwpoison() (mm/memory-failure.c, both kernels). */
+const MF_HUGETLB_FREED = 0;
+const MF_HUGETLB_IN_USED = 1;
+// MF_HUGETLB_NON_HUGEPAGE (2): the model returns null instead.
+const MF_HUGETLB_FOLIO_PRE_POISONED = 3;
+const MF_HUGETLB_PAGE_PRE_POISONED = 4;
+const MF_HUGETLB_RETRY = 5;
+
 /**
- * folio_set_hugetlb_hwpoison(): sets the folio's HWPoison and records the raw page in the
- * raw_hwp list. -EHWPOISON if the folio was already poisoned, except that with
- * AS_MF_KEEP_UE_MAPPED a new raw page counts as a new error (RFC v3). If the GFP_ATOMIC
- * allocation fails the folio becomes hugetlb_raw_hwp_unreliable.
+ * hugetlb_update_hwpoison() (6.12.117 and 7.3; folio_set_hugetlb_hwpoison() in older trees): sets
+ * the folio's HWPoison and records the raw page in the raw_hwp list. Returns
+ * MF_HUGETLB_PAGE_PRE_POISONED if this raw page is recorded already, MF_HUGETLB_FOLIO_PRE_POISONED
+ * if the folio was poisoned before (or its list is unreliable), else 0. If the GFP_ATOMIC
+ * allocation fails the folio becomes hugetlb_raw_hwp_unreliable and the list is dropped
+ * (__folio_free_raw_hwp(), which uncounts each entry). With AS_MF_KEEP_UE_MAPPED a new raw page
+ * counts as a new error (RFC v3 patch 1/3, not merged).
  */
-function folioSetHugetlbHwpoison(m: Machine, f: Folio, p: number): number {
-  const had = folioTest(f, PG_hwpoison);
+function hugetlbUpdateHwpoison(m: Machine, f: Folio, p: number): number {
+  const pre = folioTest(f, PG_hwpoison) ? MF_HUGETLB_FOLIO_PRE_POISONED : 0;
   f.flags |= PG_hwpoison;
-  if (folioTest(f, PG_hugetlb_raw_hwp_unreliable)) return -EHWPOISON;
+  if (folioTest(f, PG_hugetlb_raw_hwp_unreliable)) return MF_HUGETLB_FOLIO_PRE_POISONED;
   if (!f.rawHwp) f.rawHwp = new Set();
-  if (f.rawHwp.has(p)) return -EHWPOISON;
+  if (f.rawHwp.has(p)) return MF_HUGETLB_PAGE_PRE_POISONED;
   if (m.opts.rawHwpAllocFails) {
     f.flags |= PG_hugetlb_raw_hwp_unreliable;
     m.numPoisonedPages -= f.rawHwp.size;
     f.rawHwp.clear();
-    return had ? -EHWPOISON : 0;
+    return pre;
   }
   f.rawHwp.add(p);
   if (f.mapping && f.mapping.keepUeMapped()) return 0;
-  if (had) m.numPoisonedPages++;
-  return had ? -EHWPOISON : 0;
+  return pre;
 }
 
 /**
- * try_memory_failure_hugetlb() with __get_huge_page_for_hwpoison(): null when the page is
- * not hugetlb (fall back to normal handling). A free hugetlb folio is dissolved at once
- * (MF_MSG_FREE_HUGE); an in-use one has its mappings handled and goes to me_huge_page().
+ * get_huge_page_for_hwpoison(): which case the hugetlb folio is in, and whether a reference was
+ * taken for MF. The caller's reference (MF_COUNT_INCREASED: MADV_HWPOISON's GUP reference) is
+ * used as is; otherwise folio_try_get() happens only while the folio is hugetlb_migratable, which
+ * the first error clears. A later error on an in-use folio therefore takes the MF_HUGETLB_RETRY
+ * path (retried once with MF_NO_RETRY) and takes no reference. A pre-poisoned result drops the
+ * reference taken.
+ *
+ * With AS_MF_KEEP_UE_MAPPED (RFC v3, not merged) a new raw page on that RETRY path is a new error.
+ * What v3 does there was not in the material read: run unchanged, the 7.3 code would end it as
+ * MF_MSG_GET_HWPOISON / MF_IGNORED. The model follows the cover letter instead ("whenever it runs
+ * into a new UE ... sends SIGBUS to the consuming thread") and handles it as in use, without a
+ * reference: the references come from MF_COUNT_INCREASED, as found in review of v3 (Mar 2026).
  */
-function tryMemoryFailureHugetlb(m: Machine, pfn: number, flags: number, current: number): MemoryFailureResult | null {
-  const f = m.mem.pageFolio(pfn);
-  if (!f || !folioTest(f, PG_hugetlb)) return null;
+function getHugePageForHwpoison(m: Machine, f: Folio, p: number, flags: number): { res: number; countIncreased: boolean } {
   let res: number;
   let countIncreased = false;
   if (flags & MF_COUNT_INCREASED) {
-    res = 1;
+    res = MF_HUGETLB_IN_USED;
     countIncreased = true;
   } else if (folioTest(f, PG_hugetlb_freed)) {
-    res = 0;
-  } else {
+    res = MF_HUGETLB_FREED;
+  } else if (folioTest(f, PG_hugetlb_migratable)) {
     m.mem.getFolio(f);
-    res = 1;
+    res = MF_HUGETLB_IN_USED;
     countIncreased = true;
+  } else {
+    res = MF_HUGETLB_RETRY;
+    if (!(flags & MF_NO_RETRY)) return { res, countIncreased };
   }
-  if (folioSetHugetlbHwpoison(m, f, pfn) !== 0) {
+  const rc = hugetlbUpdateHwpoison(m, f, p);
+  if (rc >= MF_HUGETLB_FOLIO_PRE_POISONED) {
     if (countIncreased) m.mem.putFolio(f, 1, "already poisoned hugetlb");
-    if (flags & MF_ACTION_REQUIRED) {
-      const ret = killAccessingProcess(m, current, pfn, flags);
-      actionResult(m, pfn, flags, "MF_MSG_ALREADY_POISONED", "MF_FAILED");
-      return { ret, type: "MF_MSG_ALREADY_POISONED", result: "MF_FAILED" };
-    }
-    m.log.push({ kind: "policy", what: `pfn ${pfn}: already hardware poisoned (hugetlb)`, pfn });
-    return { ret: -EHWPOISON };
+    return { res: rc, countIncreased: false };
   }
-  if (res === 0) {
+  if (countIncreased) f.flags &= ~PG_hugetlb_migratable;
+  if (res === MF_HUGETLB_RETRY && f.mapping && f.mapping.keepUeMapped()) res = MF_HUGETLB_IN_USED; // the RFC, see above
+  return { res, countIncreased };
+}
+
+/**
+ * try_memory_failure_hugetlb(): null when the page is not hugetlb (normal handling follows).
+ * A new raw page in a poisoned folio is MF_MSG_HUGE / MF_FAILED, the same raw page again
+ * MF_MSG_ALREADY_POISONED / MF_FAILED (MF_HUGETLB_FOLIO_PRE_POISONED vs _PAGE_PRE_POISONED),
+ * both signalling the current task through kill_accessing_process() for an action-required
+ * error. A free folio is dissolved at once (MF_MSG_FREE_HUGE); an in-use one has its mappings
+ * handled and goes to me_huge_page(). Unchanged between 6.12.117 and 7.3.
+ */
+function tryMemoryFailureHugetlb(m: Machine, pfn: number, flags: number, current: number): MemoryFailureResult | null {
+  const f = m.mem.pageFolio(pfn);
+  if (!f || !folioTest(f, PG_hugetlb)) return null; // MF_HUGETLB_NON_HUGEPAGE
+  let got = getHugePageForHwpoison(m, f, pfn, flags);
+  if (got.res === MF_HUGETLB_RETRY) {
+    flags |= MF_NO_RETRY;
+    got = getHugePageForHwpoison(m, f, pfn, flags);
+    if (got.res === MF_HUGETLB_RETRY) return actionResult(m, pfn, flags, "MF_MSG_GET_HWPOISON", "MF_IGNORED");
+  }
+  const res = got.res;
+  if (res === MF_HUGETLB_FOLIO_PRE_POISONED || res === MF_HUGETLB_PAGE_PRE_POISONED) {
+    let ret = -EHWPOISON;
+    if (flags & MF_ACTION_REQUIRED) ret = killAccessingProcess(m, current, pfn, flags);
+    const type: MfMsg = res === MF_HUGETLB_PAGE_PRE_POISONED ? "MF_MSG_ALREADY_POISONED" : "MF_MSG_HUGE";
+    actionResult(m, pfn, flags, type, "MF_FAILED");
+    return { ret, type, result: "MF_FAILED" };
+  }
+  if (res === MF_HUGETLB_FREED) {
     const ok = pageHandlePoison(m, pfn, "memory_failure (free hugetlb)");
     return actionResult(m, pfn, flags, "MF_MSG_FREE_HUGE", ok ? "MF_RECOVERED" : "MF_FAILED");
   }
-  f.mfRefs++;
+  // MF_HUGETLB_IN_USED: the reference taken (or handed over by the caller) is MF's.
+  if (got.countIncreased) f.mfRefs++;
   const saved = f.flags;
   if (!hwpoisonUserMappings(m, f, pfn, flags, current)) {
     return actionResult(m, pfn, flags, "MF_MSG_UNMAP_FAILED", "MF_FAILED");

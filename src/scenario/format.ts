@@ -6,7 +6,7 @@ import {
 
 const ERRNO: Record<number, string> = {
   1: "EPERM", 2: "ENOENT", [EIO]: "EIO", [ENXIO]: "ENXIO", 9: "EBADF", [ENOMEM]: "ENOMEM", [EFAULT]: "EFAULT", [EBUSY]: "EBUSY",
-  17: "EEXIST", [EINVAL]: "EINVAL", 28: "ENOSPC", [EOPNOTSUPP]: "EOPNOTSUPP", [EHWPOISON]: "EHWPOISON",
+  17: "EEXIST", [EINVAL]: "EINVAL", 25: "ENOTTY", 28: "ENOSPC", [EOPNOTSUPP]: "EOPNOTSUPP", 131: "ENOTRECOVERABLE", [EHWPOISON]: "EHWPOISON",
 };
 
 /** 0, or "-EBUSY" for a negative errno. */

@@ -105,6 +105,7 @@ export class Runner {
       const ebusy = s.steps.some((st) => st.op === "iommufd" && st.policy === "ebusy");
       this.m = new Machine({
         ...s.machine,
+        kernel: this.opts.kernel ?? s.machine.kernel,
         offlinePinned: s.machine.offlinePinned ?? (ebusy ? "ebusy" : undefined),
         checkEveryStep: this.opts.checkEveryStep ?? s.machine.checkEveryStep,
         recordEvents: this.opts.recordEvents ?? s.machine.recordEvents,
@@ -176,6 +177,7 @@ export class Runner {
     const out: ScenarioResult = {
       scenario: s.name,
       seed: this.seed,
+      kernel: this.m.opts.kernel,
       steps: this.steps,
       events: this.events,
       violations: this.violations,

@@ -3,6 +3,7 @@
 import { z } from "zod";
 import { parseSize } from "../core/units.js";
 import { ACTION_PAGE_TYPES, type MfMsg } from "../mfr/constants.js";
+import { KERNEL_VERSIONS, type KernelVersion } from "../mfr/kernel-version.js";
 import type { ScenarioSpec } from "./types.js";
 
 const SIZE_HINT = 'use bytes or a number with K, M, G or T, e.g. "4K", "2M", "1G"';
@@ -33,6 +34,11 @@ const name = z.string({ error: "expected a name (a string)" }).regex(/^[A-Za-z_]
 const hugeSize = z.enum(["2M", "1G"], { error: 'expected "2M" or "1G"' });
 const mceKill = z.enum(["default", "early", "late"], { error: 'expected "early", "late" or "default"' });
 const count = z.number().int().min(0);
+/** "6.12" or "7.3"; YAML reads an unquoted 7.3 as a number, so 7.3 and 6.12 are accepted too. */
+const kernelVersion = z.preprocess(
+  (v) => (typeof v === "number" ? v.toFixed(2).replace(/0$/, "") : v),
+  z.enum(KERNEL_VERSIONS as [KernelVersion, ...KernelVersion[]], { error: `expected a kernel version: ${KERNEL_VERSIONS.map((k) => `"${k}"`).join(" or ")}` }),
+);
 const pinPolicy = z.enum(["none", "ebusy", "revoke"], { error: 'expected a pin policy: "none", "ebusy" or "revoke"' });
 const dmaOutcome = z.enum(["ok", "io-page-fault", "poison", "offlined", "freed"], { error: "expected a DMA outcome: ok, io-page-fault, poison, offlined or freed" });
 const invariantName = z.enum([
@@ -44,6 +50,9 @@ const mfResult = z.enum(["MF_IGNORED", "MF_FAILED", "MF_DELAYED", "MF_RECOVERED"
 
 export const MachineSchema = z.strictObject({
   memory: size,
+  kernel: kernelVersion.optional(),
+  arch: z.enum(["x86", "arm64"], { error: 'expected "x86" or "arm64"' }).optional(),
+  panicOnUnrecoverableMemoryFailure: z.boolean().optional(),
   reserved: size.optional(),
   hugetlb: z.strictObject({ "2M": count.optional(), "1G": count.optional() }).optional(),
   hvo: z.boolean().optional(),

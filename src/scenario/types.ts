@@ -5,6 +5,7 @@ import type { InvariantName, MfrEvent } from "../mfr/events.js";
 import type { MachineSummary } from "../mfr/invariants.js";
 import type { MceKillPolicy, MfMsg, SigbusCode } from "../mfr/constants.js";
 import type { PolicyVariant } from "../mfr/machine.js";
+import type { KernelVersion } from "../mfr/kernel-version.js";
 import type { MfResult } from "../mfr/result.js";
 import type { PinPolicy } from "../iommufd/iommufd.js";
 import type { ResolvedTarget } from "./ops/types.js";
@@ -18,6 +19,12 @@ export type HugeSize = "2M" | "1G";
 /** Machine options (a subset of MachineOptions, same names and meaning). */
 export interface MachineSpec {
   memory: SizeSpec;
+  /** The kernel whose behaviour the model follows where 6.12 and 7.3 differ (default "7.3"); the kernel lab boots this one. */
+  kernel?: KernelVersion;
+  /** How a consumed error arrives: "x86" machine check (default) or "arm64" SEA through GHES. */
+  arch?: "x86" | "arm64";
+  /** vm.panic_on_unrecoverable_memory_failure (7.3 only). */
+  panicOnUnrecoverableMemoryFailure?: boolean;
   reserved?: SizeSpec;
   hugetlb?: Partial<Record<HugeSize, number>>;
   hvo?: boolean;
@@ -312,7 +319,7 @@ export interface TimelineEntry {
 /** Final state: the machine summary (4K frames) plus each process's fate. */
 export interface ScenarioFinal extends MachineSummary {
   processes: Record<string, { pid: number; alive: boolean; signals: number }>;
-  /** vm.memory_failure_recovery = 0 and an error arrived: the run stopped at that step. */
+  /** The kernel panicked (vm.memory_failure_recovery = 0, or vm.panic_on_unrecoverable_memory_failure = 1 on an unrecoverable kernel page): the run stopped at that step. */
   panicked: boolean;
 }
 
@@ -320,6 +327,8 @@ export interface ScenarioResult {
   scenario: string;
   description?: string;
   seed: number;
+  /** The kernel the model followed (machine.kernel, or the --kernel-version override). */
+  kernel: KernelVersion;
   steps: StepRecord[];
   events: TimelineEntry[];
   violations: TimelineEntry[];
@@ -333,6 +342,8 @@ export interface ScenarioResult {
 export interface RunOptions {
   /** Overrides the file's seed. */
   seed?: number;
+  /** Overrides machine.kernel. */
+  kernel?: KernelVersion;
   /** Overrides machine.checkEveryStep / machine.recordEvents (benchmarks). */
   checkEveryStep?: boolean;
   recordEvents?: boolean;

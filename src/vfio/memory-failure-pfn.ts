@@ -1,6 +1,7 @@
 import { checkInt, ParameterError } from "../core/errors.js";
 import { PAGE_SHIFT } from "../core/units.js";
 import { EBUSY, EFAULT, ENXIO, MF_ACTION_REQUIRED, MF_MUST_KILL } from "../mfr/constants.js";
+import { DEFAULT_KERNEL_VERSION, hasChange, type KernelVersion } from "../mfr/kernel-version.js";
 import { vmaAddressPgoff, vmaPages, type PfnAddressSpace, type PfnSpaceTree, type PfnVma } from "./pfn-address-space.js";
 
 /**
@@ -21,7 +22,9 @@ export interface PfnSystem {
   ramFrames: number;
   /** Reproduce the v4 bug (pgoff taken from the PFN), fixed in Dec 2025. */
   pgoffFromPfn?: boolean;
-  /** Kernel has Ankit's series (v6.19+); false = the old "memory outside kernel control". */
+  /** The kernel modelled: "7.3" (default) has Ankit's series, "6.12" does not (KERNEL_CHANGES["pfn-without-struct-page"]). */
+  kernel?: KernelVersion;
+  /** Overrides the kernel: true = with Ankit's series (v6.19+); false = the old "memory outside kernel control". */
   pfnDispatch?: boolean;
   /** Processes that chose PR_MCE_KILL_EARLY (PF_MCE_PROCESS | PF_MCE_EARLY). */
   earlyKill?: number[];
@@ -189,7 +192,7 @@ export function memoryFailurePfn(sys: PfnSystem, pfn: number, opts: MemoryFailur
     countersIncremented: false,
   };
   const steps: string[] = [];
-  const dispatch = sys.pfnDispatch ?? true;
+  const dispatch = sys.pfnDispatch ?? hasChange(sys.kernel ?? DEFAULT_KERNEL_VERSION, "pfn-without-struct-page");
 
   if (pfn < sys.ramFrames) {
     steps.push(`${hex(pfn)} is system RAM: pfn_to_online_page() finds its struct page; memory_failure() takes the struct-page path (chapter 0), not memory_failure_pfn()`);

@@ -30,7 +30,7 @@ function check(m: Mod, bindings: Binding[], index: number, folioSize: PageSize):
   if (!Array.isArray(got.index) || got.index[0] !== want.index[0] || got.index[1] !== want.index[1]) {
     fail(`for ${what}: the whole folio is file pages ${hex(want.index[0])}–${hex(want.index[1])}, but your errorFolioZap says ${Array.isArray(got.index) ? got.index.map(hex).join("–") : String(got.index)}`);
   }
-  if (showRanges(got.ranges) !== showRanges(want.ranges)) fail(`for ${what}: kvm_gmem_invalidate_begin() zaps ${showRanges(want.ranges)}, but your errorFolioZap says ${showRanges(got.ranges)}`);
+  if (showRanges(got.ranges) !== showRanges(want.ranges)) fail(`for ${what}: kvm_gmem_invalidate_start() zaps ${showRanges(want.ranges)}, but your errorFolioZap says ${showRanges(got.ranges)}`);
   if (got.zappedGfns !== want.zappedGfns) fail(`for ${what}: ${want.zappedGfns} GFNs are zapped in all, but your errorFolioZap says ${got.zappedGfns}`);
   if (got.returns !== want.returns) fail(`kvm_gmem_error_folio() returns ${want.returns}, but your errorFolioZap says ${String(got.returns)}`);
   if (got.truncated !== false) fail(`kvm_gmem_error_folio() does not truncate ("what action is taken in response to the error is userspace's decision"), but your errorFolioZap says truncated = ${String(got.truncated)}`);

@@ -1,11 +1,12 @@
 // Fidelity table for Chapter 4: each case asserts what the kernel does with a memory error in
 // guest_memfd memory and names the function that decides it. Read: virt/kvm/guest_memfd.c
-// (kvm_gmem_error_folio, kvm_gmem_invalidate_begin, kvm_gmem_get_pfn, kvm_gmem_bind),
-// arch/x86/kvm/mmu/mmu.c (kvm_faultin_pfn_private, kvm_handle_error_pfn, kvm_send_hwpoison_signal),
+// (kvm_gmem_error_folio, kvm_gmem_invalidate_start, kvm_gmem_get_pfn, kvm_gmem_commit_memory_region;
+// kvm_gmem_invalidate_begin and kvm_gmem_bind until 6.12), arch/x86/kvm/mmu/mmu.c
+// (kvm_mmu_faultin_pfn_gmem, kvm_faultin_pfn_private until 6.12; kvm_handle_error_pfn, kvm_send_hwpoison_signal),
 // include/linux/kvm_host.h (kvm_prepare_memory_fault_exit), mm/memory-failure.c (truncate_error_folio).
 import { describe, expect, it } from "vitest";
 import {
-  COCO_DESIGNS, EBUSY, EHWPOISON, EINVAL, GMEM_ASSUMPTIONS, GMEM_KERNEL_SOURCES, GuestMemfdVm, KVM_EXIT_MEMORY_FAULT,
+  COCO_DESIGNS, EBUSY, EEXIST, EHWPOISON, EINVAL, GMEM_ASSUMPTIONS, GMEM_KERNEL_SOURCES, GuestMemfdVm, KVM_EXIT_MEMORY_FAULT,
   KVM_MEMORY_EXIT_FLAG_PRIVATE, MF_DELAYED, PAGE_SHIFT, basePagesPer, cocoDesign, folioIndexRange, gmemPolicyOutcome,
   kvmGmemBindCheck, kvmGmemErrorFolio, kvmGmemGetIndex, kvmGmemInvalidateRanges, type GmemBinding,
 } from "../../src/index.js";
@@ -40,7 +41,7 @@ describe("kvm_gmem_error_folio(): the whole folio's index range", () => {
   });
 });
 
-describe("kvm_gmem_invalidate_begin(): per binding, clamped to the memslot", () => {
+describe("kvm_gmem_invalidate_start() (kvm_gmem_invalidate_begin() until 6.12): per binding, clamped to the memslot", () => {
   // Two memslots bound to adjacent file ranges; a 2M folio [0, 512) straddles the boundary at 300.
   const a: GmemBinding = { slot: "A", baseGfn: 0x1000, npages: 300, pgoff: 0 };
   const b: GmemBinding = { slot: "B", baseGfn: 0x80000, npages: 1000, pgoff: 300 };
@@ -71,10 +72,16 @@ describe("kvm_gmem_invalidate_begin(): per binding, clamped to the memslot", () 
     expect(() => kvmGmemGetIndex(b, 0x80000 + 1000), "a GFN outside the slot").toThrow(/gfn/);
   });
 
-  it("kvm_gmem_bind(): -EINVAL past i_size or on an overlapping binding, else 0", () => {
+  it("7.3: -EINVAL past i_size (kvm_gmem_prepare_memory_region), -EEXIST on an overlapping binding (kvm_gmem_commit_memory_region), else 0", () => {
     expect(kvmGmemBindCheck([a], 300, 1000, 2048)).toBe(0);
-    expect(kvmGmemBindCheck([a], 299, 10, 2048), "overlaps A's last page").toBe(-EINVAL);
+    expect(kvmGmemBindCheck([a], 299, 10, 2048), "overlaps A's last page").toBe(-EEXIST);
     expect(kvmGmemBindCheck([a], 1500, 1000, 2048), "runs past i_size").toBe(-EINVAL);
+  });
+
+  it("6.12: kvm_gmem_bind() returns -EINVAL for both", () => {
+    expect(kvmGmemBindCheck([a], 299, 10, 2048, "6.12"), "overlaps A's last page").toBe(-EINVAL);
+    expect(kvmGmemBindCheck([a], 1500, 1000, 2048, "6.12"), "runs past i_size").toBe(-EINVAL);
+    expect(kvmGmemBindCheck([a], 300, 1000, 2048, "6.12")).toBe(0);
   });
 });
 
@@ -112,7 +119,7 @@ describe("memory_failure() → truncate_error_folio() → kvm_gmem_error_folio()
   });
 });
 
-describe("a vCPU fault on private memory: kvm_faultin_pfn_private() → KVM_EXIT_MEMORY_FAULT", () => {
+describe("a vCPU fault on private memory: kvm_mmu_faultin_pfn_gmem() (kvm_faultin_pfn_private() until 6.12) → KVM_EXIT_MEMORY_FAULT", () => {
   it("the poisoned GFN: kvm_gmem_get_pfn() → -EHWPOISON, kvm_mmu_prepare_memory_fault_exit() fills kvm_run", () => {
     const base = 0x100000;
     const vm = new GuestMemfdVm({ memory: "1G", folioSize: "4K", baseGfn: base });

@@ -31,7 +31,7 @@ const bindingsArb: fc.Arbitrary<GmemBinding[]> = fc.array(fc.record({ gap: fc.na
   });
 const sizeArb = fc.constantFrom<PageSize>("4K", "2M");
 
-describe("kvm_gmem_invalidate_begin() ranges", () => {
+describe("kvm_gmem_invalidate_start() ranges", () => {
   const name = "the zapped GFNs are exactly the bound file pages of the folio, each mapped back to its index";
   it(name, () => {
     run(name, fc.property(bindingsArb, fc.nat(6000), sizeArb, (bindings, index, size) => {

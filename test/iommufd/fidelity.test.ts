@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { EBUSY, EHWPOISON, EINVAL, ENOMEM, Machine, PG_hugetlb_freed } from "../../src/mfr/index.js";
 import { ENOENT, Iommufd, VfioContainer, pinRegistry } from "../../src/iommufd/index.js";
-import { G, M2, iommuEvents, lastMf, machine, violationText, vmmWithMemfd } from "./helpers.js";
+import { G, M2, hwError, iommuEvents, lastMf, machine, violationText, vmmWithMemfd } from "./helpers.js";
 
 /** A VMM with `length` of private anonymous memory (4K pages unless thp), faulted in. */
 function vmmWithAnon(length: string, o: { thp?: boolean; freeHasHwpoisoned?: boolean } = {}) {
@@ -15,7 +15,7 @@ function vmmWithAnon(length: string, o: { thp?: boolean; freeHasHwpoisoned?: boo
 }
 
 describe("pin accounting", () => {
-  it("IOMMU_IOAS_COPY shares the iopt_pages: pinned once, charged once to user->locked_vm and mm->pinned_vm (iopt_get_pages, do_update_pinned)", () => {
+  it("IOMMU_IOAS_COPY shares the iopt_pages: pinned once, charged once to user->locked_vm and mm->pinned_vm (iopt_get_pages, iopt_pages_update_pinned)", () => {
     const { m, vmm, a } = vmmWithAnon("4M");
     const ctx = new Iommufd(m, vmm);
     const ioas1 = ctx.ioasAlloc();
@@ -161,7 +161,7 @@ describe("memory failure on pinned memory (no callback into the IOMMU)", () => {
   it("pinned 1G hugetlb memfd poisoned → MF_MSG_HUGE / MF_FAILED, 'still referenced by 262144 users' (has_extra_refcount)", () => {
     const { m, vmm, addr, ioas, fd } = vmmWithMemfd({ size: "1G", hugetlb: "1G" });
     ioas.mapFile({ fd, length: "1G", iova: G });
-    m.madviseHwpoison(vmm, addr + 4096);
+    hwError(m, vmm, addr + 4096);
     expect(lastMf(m)).toMatchObject({ type: "MF_MSG_HUGE", result: "MF_FAILED" });
     expect(m.events.some((e) => e.kind === "policy" && e.what.includes("still referenced by 262144 users"))).toBe(true);
   });
@@ -173,7 +173,7 @@ describe("memory failure on pinned memory (no callback into the IOMMU)", () => {
     const dev = ioas.attach("nvme0");
     const r = ioas.map({ uptr: a, length: "2M" });
     expect(ioas.domain.ptes().map((p) => p.size), "a THP at a 2M-aligned IOVA is one 2M IOPTE").toEqual(["2M"]);
-    m.madviseHwpoison(vmm, a + 3 * 4096);
+    hwError(m, vmm, a + 3 * 4096);
     expect(lastMf(m)).toMatchObject({ type: "MF_MSG_UNSPLIT_THP", result: "MF_FAILED" });
     expect(m.events.some((e) => e.kind === "split" && !e.ok)).toBe(true);
     expect(dev.dma(r.iova + 3 * 4096).result).toBe("poison");
@@ -198,7 +198,7 @@ describe("memory failure on pinned memory (no callback into the IOMMU)", () => {
     const { m, vmm, addr, ctx, ioas, fd } = vmmWithMemfd({ keepUeMapped: true });
     const r = ioas.mapFile({ fd, length: "2M" });
     const head = m.pfnOf(vmm, addr) as number;
-    m.madviseHwpoison(vmm, addr + 4096);
+    hwError(m, vmm, addr + 4096);
     m.munmap(vmm, addr);
     m.close(vmm, fd);
     expect(m.events.some((e) => e.kind === "dissolve" && e.ret === -EBUSY)).toBe(true);
@@ -217,7 +217,7 @@ describe("policy (a): never offline a DMA-pinned folio (Jiaqi Yan, 21 Jan 2025)"
     const { m, vmm, addr, ctx, ioas, fd } = vmmWithMemfd({ keepUeMapped: true, machine: { offlinePinned: "ebusy" }, iommufd: { policy: "ebusy" } });
     const r = ioas.mapFile({ fd, length: "2M" });
     const head = m.pfnOf(vmm, addr) as number;
-    m.madviseHwpoison(vmm, addr + 4096);
+    hwError(m, vmm, addr + 4096);
     m.munmap(vmm, addr);
     m.close(vmm, fd);
     expect(m.events.some((e) => e.kind === "dissolve")).toBe(false);
@@ -261,7 +261,7 @@ describe("policy (b): the memory owner revokes iommufd areas (Jason Gunthorpe, F
     const { m, vmm, addr, ctx, ioas, dev, fd } = vmmWithMemfd({ keepUeMapped: true, iommufd: { policy: "revoke", revokeOnPoison: false } });
     const r = ioas.mapFile({ fd, length: "2M" });
     const raw = (m.pfnOf(vmm, addr) as number) + 1;
-    m.madviseHwpoison(vmm, addr + 4096);
+    hwError(m, vmm, addr + 4096);
     expect(dev.dma(r.iova + 4096).result).toBe("poison");
     const free0 = m.mem.buddy.nrFree;
     m.truncate(vmm, fd, 0);
@@ -346,7 +346,7 @@ describe("the policies side by side (measured)", () => {
   function scenario(policy: "none" | "ebusy" | "revoke") {
     const { m, vmm, addr, ctx, ioas, dev, fd } = vmmWithMemfd({ keepUeMapped: true, machine: { offlinePinned: policy === "ebusy" ? "ebusy" : "try" }, iommufd: { policy } });
     const r = ioas.mapFile({ fd, length: "2M" });
-    m.madviseHwpoison(vmm, addr + 4096);
+    hwError(m, vmm, addr + 4096);
     for (let i = 0; i < 4; i++) dev.dma(r.iova + i * 4096);
     const held = ctx.metrics().heldBackBytes;
     m.truncate(vmm, fd, 0);

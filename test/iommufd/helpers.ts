@@ -1,5 +1,5 @@
 import { smallMachine } from "../mfr/helpers.js";
-import type { Machine, MachineOptions, MfrEvent } from "../../src/mfr/index.js";
+import { MF_ACTION_REQUIRED, type Machine, type MachineOptions, type MfrEvent } from "../../src/mfr/index.js";
 import { Iommufd, type IommufdOptions } from "../../src/iommufd/index.js";
 
 export const G = 2 ** 30;
@@ -26,3 +26,12 @@ export function iommuEvents(m: Machine, what: string): Extract<MfrEvent, { kind:
   return m.events.filter((e): e is Extract<MfrEvent, { kind: "iommu" }> => e.kind === "iommu" && e.what === what);
 }
 
+
+/**
+ * A real uncorrected error at `addr` of `pid`, consumed by that process (a machine check →
+ * memory_failure(pfn, MF_ACTION_REQUIRED)). Not MADV_HWPOISON: an injected error leaves good data
+ * in the cells, so a device DMA to it would not reach poison.
+ */
+export function hwError(m: Machine, pid: number, addr: number) {
+  return m.memoryFailure(m.pfnOf(pid, addr) as number, MF_ACTION_REQUIRED, { current: pid });
+}

@@ -81,16 +81,29 @@ describe("memory_failure(): anonymous memory", () => {
     expect(m.signalsOf(pid)).toEqual([{ pid, sig: "SIGBUS", code: "BUS_MCEERR_AR", addr: a + 4096, lsb: 21 }]);
   });
 
-  it("unsplit THP stays mapped: touching the poisoned page again → MF_MSG_ALREADY_POISONED and SIGBUS AR lsb 12 (kill_accessing_process)", () => {
+  it("unsplit THP stays mapped after a real error: touching the poisoned page → MF_MSG_ALREADY_POISONED and SIGBUS AR lsb 12 at the raw page (kill_accessing_process, check_hwpoisoned_pmd_entry)", () => {
+    const m = smallMachine();
+    const pid = m.spawn();
+    const a = m.mmap(pid, { length: "2M", thp: true });
+    m.write(pid, a);
+    m.pin(pid, a);
+    // A patrol scrubber finds it (flags 0): the split fails, late kill signals nobody yet.
+    expect(m.memoryFailure(m.pfnOf(pid, a + 4096) as number)).toMatchObject({ type: "MF_MSG_UNSPLIT_THP", result: "MF_FAILED" });
+    const r = m.read(pid, a + 4096);
+    expect(lastMf(m).type).toBe("MF_MSG_ALREADY_POISONED");
+    expect(r.signals).toEqual([{ pid, sig: "SIGBUS", code: "BUS_MCEERR_AR", addr: a + 4096, lsb: 12 }]);
+  });
+
+  it("unsplit THP after MADV_HWPOISON: the cells are fine, so reading the page again just works (madvise_inject_error, MF_SW_SIMULATED)", () => {
     const m = smallMachine();
     const pid = m.spawn();
     const a = m.mmap(pid, { length: "2M", thp: true });
     m.write(pid, a);
     m.pin(pid, a);
     m.madviseHwpoison(pid, a + 4096);
-    const r = m.read(pid, a + 4096);
-    expect(lastMf(m).type).toBe("MF_MSG_ALREADY_POISONED");
-    expect(r.signals).toEqual([{ pid, sig: "SIGBUS", code: "BUS_MCEERR_AR", addr: a + 4096, lsb: 12 }]);
+    const n = mfEvents(m).length;
+    expect(m.read(pid, a + 4096)).toEqual({ result: "ok", signals: [] });
+    expect(mfEvents(m).length).toBe(n);
   });
 
   it("poison of a free buddy page → MF_MSG_BUDDY, recovered, no signal (take_page_off_buddy)", () => {
@@ -113,8 +126,13 @@ describe("memory_failure(): anonymous memory", () => {
     expect({ ...m.stats, n: m.numPoisonedPages }).toEqual(before);
   });
 
-  it("reserved kernel page → MF_MSG_GET_HWPOISON / MF_IGNORED, the most severe outcome (get_any_page, HWPoisonHandlable)", () => {
+  it("reserved kernel page, 7.3 → MF_MSG_KERNEL / MF_IGNORED, the most severe outcome (get_any_page, is_kernel_owned_page: -ENOTRECOVERABLE)", () => {
     const m = smallMachine();
+    expect(m.memoryFailure(10)).toEqual({ ret: -EBUSY, type: "MF_MSG_KERNEL", result: "MF_IGNORED" });
+  });
+
+  it("reserved kernel page, 6.12 → MF_MSG_GET_HWPOISON / MF_IGNORED (get_any_page, HWPoisonHandlable: -EIO)", () => {
+    const m = smallMachine({ kernel: "6.12" });
     expect(m.memoryFailure(10)).toEqual({ ret: -EBUSY, type: "MF_MSG_GET_HWPOISON", result: "MF_IGNORED" });
   });
 
@@ -226,23 +244,43 @@ describe("HugeTLB", () => {
     expect(m.read(pid, addr + 900 * 2 ** 20).result).toBe("ok");
   });
 
-  it("with the policy, touching the poisoned raw page again → SIGBUS AR lsb 12 again, MF_MSG_ALREADY_POISONED (kill_accessing_process)", () => {
+  it("with the policy, a consumed real error consumed again → SIGBUS AR lsb 12 at the raw page, MF_MSG_ALREADY_POISONED (kill_accessing_process, check_hwpoisoned_entry)", () => {
     const { m, pid, addr } = hugetlb1G({ keepUeMapped: true });
-    m.madviseHwpoison(pid, addr + 7 * 4096);
+    const pfn = m.pfnOf(pid, addr + 7 * 4096) as number;
+    m.memoryFailure(pfn, MF_ACTION_REQUIRED, { current: pid });
     const r1 = m.read(pid, addr + 7 * 4096 + 64);
     const r2 = m.read(pid, addr + 7 * 4096);
     for (const r of [r1, r2]) expect(r.signals).toEqual([{ pid, sig: "SIGBUS", code: "BUS_MCEERR_AR", addr: addr + 7 * 4096, lsb: 12 }]);
     expect(lastMf(m).type).toBe("MF_MSG_ALREADY_POISONED");
   });
 
-  it("with the policy, MF holds one reference per raw poisoned page (folio_set_hugetlb_hwpoison, me_huge_page)", () => {
+  it("with the policy after MADV_HWPOISON the page stays mapped and its data is intact: reads succeed, nothing is consumed (madvise_inject_error, MF_SW_SIMULATED)", () => {
     const { m, pid, addr } = hugetlb1G({ keepUeMapped: true });
-    const f = m.mem.pageFolio(m.pfnOf(pid, addr) as number)!;
+    m.madviseHwpoison(pid, addr + 7 * 4096);
+    const n = mfEvents(m).length;
+    expect(m.read(pid, addr + 7 * 4096)).toEqual({ result: "ok", signals: [] });
+    expect(mfEvents(m).length).toBe(n);
+  });
+
+  it("with the policy, hardware errors leave MF one reference however many raw pages; MADV_HWPOISON leaves one per injection, the injector's (get_huge_page_for_hwpoison: folio_try_get only while hugetlb_migratable; MF_COUNT_INCREASED)", () => {
+    const hw = hugetlb1G({ keepUeMapped: true });
+    const f = hw.m.mem.pageFolio(hw.m.pfnOf(hw.pid, hw.addr) as number)!;
     const ref0 = f.ref;
-    m.memoryFailure(f.pfn + 3);
-    m.memoryFailure(f.pfn + 9);
-    expect(f.ref - ref0).toBe(2);
-    expect([...(f.rawHwp ?? [])]).toEqual([f.pfn + 3, f.pfn + 9]);
+    hw.m.memoryFailure(f.pfn + 3);
+    hw.m.memoryFailure(f.pfn + 9);
+    hw.m.memoryFailure(f.pfn + 11);
+    expect(f.ref - ref0).toBe(1);
+    expect(f.mfRefs).toBe(1);
+    // The later errors take the MF_HUGETLB_RETRY path (the folio is no longer migratable); every
+    // raw page is still recorded (RFC v3), so the release path knows all of them.
+    expect([...(f.rawHwp ?? [])]).toEqual([f.pfn + 3, f.pfn + 9, f.pfn + 11]);
+
+    const inj = hugetlb1G({ keepUeMapped: true });
+    const g = inj.m.mem.pageFolio(inj.m.pfnOf(inj.pid, inj.addr) as number)!;
+    const gref0 = g.ref;
+    for (const i of [3, 9, 11]) inj.m.madviseHwpoison(inj.pid, inj.addr + i * 4096);
+    expect(g.ref - gref0).toBe(3);
+    expect(g.mfRefs).toBe(3);
   });
 
   it("free 1G hugetlb page poisoned → MF_MSG_FREE_HUGE / MF_RECOVERED, pool shrinks, healthy pages to buddy (__page_handle_poison)", () => {
@@ -301,7 +339,7 @@ describe("HugeTLB", () => {
     expect(violationText(m)).toBe("");
   });
 
-  it("raw error list unreliable → unpoison refused (folio_set_hugetlb_hwpoison, folio_free_raw_hwp)", () => {
+  it("raw error list unreliable → unpoison refused (hugetlb_update_hwpoison, folio_free_raw_hwp)", () => {
     const m = smallMachine({ rawHwpAllocFails: true });
     const pid = m.spawn();
     const fd = m.memfdCreate(pid, { size: "1G", hugetlb: "1G" });

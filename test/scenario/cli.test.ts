@@ -34,6 +34,26 @@ describe("mfr-lab scenario", { timeout: 60_000 }, () => {
     expect(sig.event).toMatchObject({ sig: "SIGBUS", code: "BUS_MCEERR_AR", lsb: 12 });
   });
 
+  it("--kernel-version picks the kernel the model follows (a reserved page: MF_MSG_KERNEL on 7.3, MF_MSG_GET_HWPOISON on 6.12); machine.kernel in the file does the same", () => {
+    const types = (args: string[]) => {
+      const r = cli(example("buddy-page"), "--json", ...args);
+      expect(r.code, r.err).toBe(0);
+      const o = JSON.parse(r.out);
+      return { kernel: o.kernel, types: o.events.filter((e: { kind: string }) => e.kind === "memory_failure").map((e: { event: { type: string } }) => e.event.type) };
+    };
+    expect(types([])).toMatchObject({ kernel: "7.3", types: expect.arrayContaining(["MF_MSG_KERNEL"]) });
+    expect(types(["--kernel-version", "6.12"])).toMatchObject({ kernel: "6.12", types: expect.arrayContaining(["MF_MSG_GET_HWPOISON"]) });
+    const f = file("old.yaml", "name: old\nmachine: { memory: 64M, kernel: 6.12 }\nsteps:\n  - { op: poison, pool: kernel, page: 1 }\n  - { op: check, last: { type: MF_MSG_GET_HWPOISON } }\n");
+    expect(cli(f).code).toBe(0);
+    const bad = cli(f, "--kernel-version", "6.6");
+    expect(bad.code).toBe(2);
+    expect(bad.err.trim().split("\n")).toHaveLength(1);
+    expect(bad.err).toMatch(/kernel-version/);
+    const badFile = cli(file("bad.yaml", "name: bad\nmachine: { memory: 64M, kernel: \"5.10\" }\nsteps: []\n"));
+    expect(badFile.code).toBe(2);
+    expect(badFile.err).toMatch(/machine\.kernel.*"6\.12" or "7\.3"/);
+  });
+
   it("the human report shows the timeline, signals with code and lsb, and the final state", () => {
     const r = cli(example("hugetlb-1g-default"));
     expect(r.code, r.err).toBe(0);

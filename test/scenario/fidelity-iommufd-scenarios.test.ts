@@ -28,7 +28,7 @@ describe("fidelity (iommufd / VFIO scenario files)", () => {
     expect(signalsOf(r, "vmm").map((s) => s.lsb), "while the CPU side lost the whole 1G").toEqual([30]);
   });
 
-  it("iommufd-1g-ue-none: the pin is dropped only when the IOAS goes — closing the iommufd unmaps and unpins (iopt_unmap_all → iopt_unmap_iova → batch_unpin, do_update_pinned)", () => {
+  it("iommufd-1g-ue-none: the pin is dropped only when the IOAS goes — closing the iommufd unmaps and unpins (iopt_unmap_all → iopt_unmap_iova → batch_unpin, iopt_pages_update_pinned)", () => {
     const spec = load("iommufd-1g-ue-none");
     const r = runScenario(spec);
     const close = pathOf(spec, (s) => s.op === "iommufd-close");
@@ -109,7 +109,7 @@ describe("fidelity (iommufd / VFIO scenario files)", () => {
     expect(step(r, "steps[8]").ret).toBe(-133);
   });
 
-  it("iommufd-thp-dma-to-poison: IOMMU_IOAS_COPY shares the iopt_pages — pinned once, charged once; both devices reach the poison; a VA-mapped area is not covered by the revoke policy (iopt_get_pages, do_update_pinned)", () => {
+  it("iommufd-thp-dma-to-poison: IOMMU_IOAS_COPY shares the iopt_pages — pinned once, charged once; both devices reach the poison; a VA-mapped area is not covered by the revoke policy (iopt_get_pages, iopt_pages_update_pinned)", () => {
     const r = runExample("iommufd-thp-dma-to-poison");
     expect(iommu(r, "pin").length, "one pin for two IOASes").toBe(1);
     expect(new Set(iommu(r, "dma-to-poison").map((e) => e.device))).toEqual(new Set(["nic0", "gpu0"]));

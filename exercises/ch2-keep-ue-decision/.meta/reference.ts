@@ -10,19 +10,28 @@ export interface UeCase {
   flags: number;
   /** HugeTLB page size when MFD_HUGETLB is set; absent otherwise (a shmem memfd of 4K pages). */
   hugetlb?: "2M" | "1G";
-  /** Distinct raw 4K pages with an uncorrected error, all in the folio of the first one (1 for 4K shmem). */
+  /** Distinct raw 4K pages with an error, all in the folio of the first one (1 for 4K shmem). */
   errors: number;
+  /**
+   * How the errors arrive: "hardware" (a patrol scrubber reports real errors, memory_failure(pfn, 0))
+   * or "madvise" (a test injects them with MADV_HWPOISON: MF_ACTION_REQUIRED | MF_COUNT_INCREASED |
+   * MF_SW_SIMULATED; the cells stay intact).
+   */
+  via: "hardware" | "madvise";
 }
 
-/** What the process sees after the errors (reported by the hardware, memory_failure(pfn, 0)). */
+/** What the process sees after the errors. */
 export interface UeOutcome {
   /** Does the mapping of the first bad page survive (true), or is it replaced by a hwpoison entry (false)? */
   keptMapped: boolean;
-  /** si_addr_lsb of the SIGBUS when the process then reads the first bad page. */
-  siAddrLsb: number;
+  /** si_addr_lsb of the SIGBUS when the process then reads the first bad page, or null if the read completes. */
+  siAddrLsb: number | null;
   /** Can the process still read a healthy 4K page of the same folio (for 4K shmem: a neighbouring page)? */
   neighbourReadable: boolean;
-  /** References memory-failure holds on the folio of the first bad page after all the errors. */
+  /**
+   * References memory-failure holds on the folio of the first bad page after all the errors:
+   * the one it took itself, or the ones callers handed over with MF_COUNT_INCREASED.
+   */
   mfRefs: number;
 }
 
@@ -35,7 +44,7 @@ export function memfdCreateRet(flags: number): number {
 
 /** What happens to a live memfd with these flags when `errors` raw pages of one folio go bad. */
 export function ueOutcome(c: UeCase): UeOutcome {
-  // BEGIN SOLUTION: decide by folio kind (4K shmem, HugeTLB) and whether the mapping keeps UE mapped
+  // BEGIN SOLUTION: decide by folio kind (4K shmem, HugeTLB), whether the mapping keeps UE mapped, and how the errors arrived
   const huge = (c.flags & MFD_HUGETLB) !== 0;
   const keep = huge && (c.flags & MFD_MF_KEEP_UE_MAPPED) !== 0;
   if (!huge) {
@@ -44,10 +53,14 @@ export function ueOutcome(c: UeCase): UeOutcome {
   }
   const shift = c.hugetlb === "1G" ? 30 : 21;
   if (keep) {
-    // RFC: no unmap, size_shift = PAGE_SHIFT, one MF reference per raw page.
-    return { keptMapped: true, siAddrLsb: 12, neighbourReadable: true, mfRefs: c.errors };
+    // RFC: no unmap. A real error is consumed again on every read (size_shift = PAGE_SHIFT); an
+    // injected one left the data intact, so the read completes. References: a hardware error takes
+    // one only while the folio is hugetlb_migratable (the first); each MADV_HWPOISON hands over its
+    // GUP reference (MF_COUNT_INCREASED) for every new raw page.
+    return { keptMapped: true, siAddrLsb: c.via === "hardware" ? 12 : null, neighbourReadable: true, mfRefs: c.via === "madvise" ? c.errors : 1 };
   }
-  // Default HugeTLB: the whole folio is poisoned and unmapped; later raw errors find it poisoned already.
+  // Default HugeTLB: the whole folio is poisoned and unmapped; later raw errors find it poisoned
+  // already (a hardware one: MF_MSG_HUGE / MF_FAILED, no new reference; MADV_HWPOISON fails in GUP).
   return { keptMapped: false, siAddrLsb: shift, neighbourReadable: false, mfRefs: 1 };
   // END SOLUTION
 }

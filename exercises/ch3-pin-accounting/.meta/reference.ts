@@ -50,7 +50,7 @@ export function trackPins(regionPages: number[], ops: PinOp[], accountMode: "use
     }
     if (accountMode === "user") st.userLockedVm += n;
     else st.mmLockedVm += n;
-    st.pinnedVm += n; // do_update_pinned(): every iommufd mode
+    st.pinnedVm += n; // iopt_pages_update_pinned(): every iommufd mode
   };
   for (const o of ops) {
     if (o.op === "ioas-map") {

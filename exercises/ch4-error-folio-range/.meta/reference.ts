@@ -6,7 +6,7 @@
 import { basePagesPer, type PageSize } from "../../../src/index.js";
 
 /**
- * A memslot bound to the guest_memfd file (kvm_gmem_bind()): GFNs [baseGfn, baseGfn + npages)
+ * A memslot bound to the guest_memfd file (kvm_gmem_commit_memory_region(); kvm_gmem_bind() until 6.12): GFNs [baseGfn, baseGfn + npages)
  * are backed by file pages [pgoff, pgoff + npages). Bindings of one file never overlap.
  */
 export interface Binding {
@@ -39,7 +39,7 @@ export interface ErrorFolioAnswer {
 /**
  * kvm_gmem_error_folio() for a poisoned page at file page `index`, in a file whose folios are
  * all `folioSize` (aligned in the file: a 2M folio starts at a multiple of 512 pages).
- * Think about: folio->index and folio_nr_pages(); kvm_gmem_invalidate_begin() clamping the range
+ * Think about: folio->index and folio_nr_pages(); kvm_gmem_invalidate_start() clamping the range
  * to each binding and translating file pages into that binding's GFNs.
  */
 export function errorFolioZap(bindings: Binding[], index: number, folioSize: PageSize): ErrorFolioAnswer {
@@ -49,7 +49,7 @@ export function errorFolioZap(bindings: Binding[], index: number, folioSize: Pag
   const end = start + nr;
   const ranges: ZappedRange[] = [];
   for (const b of bindings) {
-    // __kvm_gmem_invalidate_begin(): only bindings overlapping [start, end), clamped to the slot.
+    // __kvm_gmem_invalidate_start(): only bindings overlapping [start, end), clamped to the slot.
     const lo = Math.max(b.pgoff, start);
     const hi = Math.min(b.pgoff + b.npages, end);
     if (lo >= hi) continue;

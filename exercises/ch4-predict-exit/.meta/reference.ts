@@ -54,7 +54,7 @@ export function predictExit(s: ExitScenario): Seen {
   const folioPoisoned = s.poisoned.some((g) => folio(g) === folio(gfn));
   const mapped = s.policy === "keep-mapped" ? true : s.policy === "split-then-zap" ? !poisoned : !folioPoisoned;
   if (mapped) return poisoned ? { kind: "poison-consumed" } : { kind: "none" };
-  // Zapped: kvm_faultin_pfn_private() → kvm_gmem_get_pfn(): -EHWPOISON if folio_test_hwpoison().
+  // Zapped: kvm_mmu_faultin_pfn_gmem() → kvm_gmem_get_pfn(): -EHWPOISON if folio_test_hwpoison().
   const refused = poisoned || (s.hwpoisonScope === "folio" && folioPoisoned);
   if (!refused) return { kind: "none" };
   return { kind: "KVM_EXIT_MEMORY_FAULT", exitReason: KVM_EXIT_MEMORY_FAULT, gpa: gfn * 4096, size: 4096, flags: KVM_MEMORY_EXIT_FLAG_PRIVATE, errno: "EHWPOISON" };

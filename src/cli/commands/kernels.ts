@@ -3,7 +3,7 @@
 // one row each; `--write` updates the committed results the Fidelity page shows.
 import type { Command } from "commander";
 import { MfrLabError } from "../../core/errors.js";
-import { KERNEL_VERSIONS } from "../../fidelity/version.js";
+import { KERNEL_VERSIONS } from "../../mfr/kernel-version.js";
 import { kernelCacheDir, listKernels, resolveKernels, scratchDir } from "../../kernel/index.js";
 import { runKernelSuite, writeSuiteResults, RESULTS_FILE } from "../../kernel/suite.js";
 import { choiceOption } from "../options.js";

@@ -1,7 +1,8 @@
 import type { Command } from "commander";
 import type { PolicyVariant } from "../../mfr/machine.js";
 import { MEMORY_LOST_ASSUMPTIONS, memoryLostByPolicy, type PolicyLoss } from "../../mfr/policy/memory-lost.js";
-import { choiceOption, intOption, sizeTextOption, withFlags } from "../options.js";
+import { KERNEL_VERSION_FLAG, KERNEL_VERSION_HELP, choiceOption, intOption, kernelVersionOption, sizeTextOption, withFlags } from "../options.js";
+import { DEFAULT_KERNEL_VERSION } from "../../mfr/kernel-version.js";
 import { emit, formatSize, table } from "../output.js";
 
 
@@ -15,10 +16,11 @@ export function registerMemoryLost(program: Command): void {
     .option("--policy-variant <v>", "release path of the policy: v1, v1-buggy or v2", choiceOption(["v1", "v1-buggy", "v2"] as const), "v2" as PolicyVariant)
     .option("--pinned", "iommufd/VFIO pins every folio for the VM's life (dropped at exit, after release)", false)
     .option("--seed <s>", "random seed of the error pattern", intOption(0, 0xffffffff), 1)
+    .option(KERNEL_VERSION_FLAG, KERNEL_VERSION_HELP, kernelVersionOption, DEFAULT_KERNEL_VERSION)
     .option("--json", "print one JSON object")
     .action((o) => {
       const r = withFlags({ errors: "--errors", guest: "--guest", folio: "--folio" }, () =>
-        memoryLostByPolicy({ errors: o.errors, guest: o.guest, folio: o.folio, seed: o.seed, policyVariant: o.policyVariant, pinned: o.pinned }),
+        memoryLostByPolicy({ errors: o.errors, guest: o.guest, folio: o.folio, seed: o.seed, policyVariant: o.policyVariant, pinned: o.pinned, kernel: o.kernelVersion }),
       );
       const out = { ...r, policyVariant: o.policyVariant as PolicyVariant, pinned: !!o.pinned, assumptions: MEMORY_LOST_ASSUMPTIONS };
       const row = (name: string, p: PolicyLoss) => [
@@ -30,7 +32,7 @@ export function registerMemoryLost(program: Command): void {
       ];
       emit(!!o.json, out, () =>
         [
-          `guest ${formatSize(r.guestBytes)} in ${r.folio} HugeTLB folios, ${r.errors} error${r.errors === 1 ? "" : "s"} (seed ${r.seed}) on ${r.default.live.poisonedFolios} folio${r.default.live.poisonedFolios === 1 ? "" : "s"}, release path ${o.policyVariant}${o.pinned ? ", pinned by iommufd" : ""}`,
+          `guest ${formatSize(r.guestBytes)} in ${r.folio} HugeTLB folios, ${r.errors} error${r.errors === 1 ? "" : "s"} (seed ${r.seed}) on ${r.default.live.poisonedFolios} folio${r.default.live.poisonedFolios === 1 ? "" : "s"}, release path ${o.policyVariant}${o.pinned ? ", pinned by iommufd" : ""}, kernel ${r.kernel}`,
           ...table(["policy", "unreadable while live", "unusable after release", "pool nr / free", "violations"], [row("default", r.default), row("keep-ue-mapped", r.keepUeMapped)]),
           `${r.folio} pages the pool can no longer hand out: default ${r.default.afterRelease.hugetlb.lost}, keep-ue-mapped ${r.keepUeMapped.afterRelease.hugetlb.lost}`,
           ...MEMORY_LOST_ASSUMPTIONS.map((a) => `assumption: ${a}`),

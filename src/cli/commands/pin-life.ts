@@ -2,7 +2,8 @@ import type { Command } from "commander";
 import type { PinPolicy } from "../../iommufd/iommufd.js";
 import { VM_LIFE_ASSUMPTIONS, dmaOutcomeRows, heldBackOverVmLife, type VmLifeSeries } from "../../iommufd/vm-life.js";
 import { ParameterError } from "../../core/errors.js";
-import { choiceOption, intOption, listOption, sizeTextOption, withFlags } from "../options.js";
+import { KERNEL_VERSION_FLAG, KERNEL_VERSION_HELP, choiceOption, intOption, kernelVersionOption, listOption, sizeTextOption, withFlags } from "../options.js";
+import { DEFAULT_KERNEL_VERSION } from "../../mfr/kernel-version.js";
 import { emit, formatSize, table } from "../output.js";
 
 const POLICIES: readonly PinPolicy[] = ["none", "ebusy", "revoke"];
@@ -26,6 +27,7 @@ export function registerPinLife(program: Command): void {
     .option("--no-revoke-on-poison", "with revoke: revoke only on truncate / punch hole, not on memory_failure()")
     .option("--teardown <t>", "close-first (iommufd closed, then exit) or exit", choiceOption(["close-first", "exit"] as const), "close-first")
     .option("--seed <s>", "random seed (error days and pages, DMA targets)", intOption(0, 0xffffffff), 1)
+    .option(KERNEL_VERSION_FLAG, KERNEL_VERSION_HELP, kernelVersionOption, DEFAULT_KERNEL_VERSION)
     .option("--json", "print one JSON object")
     .action((o) => {
       const policies: PinPolicy[] = o.policy;
@@ -34,7 +36,7 @@ export function registerPinLife(program: Command): void {
         policies.map((policy) =>
           heldBackOverVmLife({
             policy, errors: o.errors, seed: o.seed, guest: o.guest, pageSize: o.pageSize, keepUeMapped: o.keepUeMapped, map: o.map,
-            revokeOnPoison: o.revokeOnPoison, punchPoisoned: o.punchPoisoned, days: o.days, dmaPerDay: o.dmaPerDay, teardown: o.teardown,
+            revokeOnPoison: o.revokeOnPoison, punchPoisoned: o.punchPoisoned, days: o.days, dmaPerDay: o.dmaPerDay, teardown: o.teardown, kernel: o.kernelVersion,
           }),
         ),
       );
@@ -45,7 +47,7 @@ export function registerPinLife(program: Command): void {
         const peak = (s: VmLifeSeries, k: "heldBackBytes" | "pendingBytes") => Math.max(0, ...s.points.filter((p) => p.phase === "running").map((p) => p[k]));
         const count = (policy: PinPolicy, outcome: string) => dma.find((d) => d.policy === policy && d.outcome === outcome)?.count ?? 0;
         return [
-          `guest ${opts.guest} in ${opts.pageSize} HugeTLB folios (keep-ue-mapped ${opts.keepUeMapped}), map ${opts.map}, ${opts.days} days, ${opts.dmaPerDay} DMAs/day, ${opts.errors} errors (seed ${opts.seed}), punch poisoned ${opts.punchPoisoned}, teardown ${opts.teardown}`,
+          `guest ${opts.guest} in ${opts.pageSize} HugeTLB folios (keep-ue-mapped ${opts.keepUeMapped}), map ${opts.map}, ${opts.days} days, ${opts.dmaPerDay} DMAs/day, ${opts.errors} errors (seed ${opts.seed}), punch poisoned ${opts.punchPoisoned}, teardown ${opts.teardown}, kernel ${opts.kernel}`,
           `errors: ${series[0].errors.map((e) => `day ${e.day} at guest+0x${e.offset.toString(16)}`).join(", ") || "none"}`,
           ...table(
             ["policy", "held back (peak)", "pending (peak)", "leaked after", "offlined", "DMAs", "to poison", "to offlined", "IO faults", "revokes", "violations"],

@@ -8,7 +8,7 @@ export const PG_swapcache = 1 << 2;
 export const PG_mlocked = 1 << 3;
 export const PG_unevictable = 1 << 4;
 export const PG_hugetlb = 1 << 5;
-/** Folio-level HWPoison of a hugetlb folio (set on the head by folio_set_hugetlb_hwpoison). */
+/** Folio-level HWPoison of a hugetlb folio (set on the head by hugetlb_update_hwpoison). */
 export const PG_hwpoison = 1 << 6;
 /** A large non-hugetlb folio with a poisoned subpage (folio_set_has_hwpoisoned). */
 export const PG_has_hwpoisoned = 1 << 7;
@@ -17,6 +17,12 @@ export const PG_hugetlb_vmemmap_optimized = 1 << 9;
 /** On the hugetlb free list (folio_test_hugetlb_freed). */
 export const PG_hugetlb_freed = 1 << 10;
 export const PG_anon = 1 << 11;
+/**
+ * folio_test_hugetlb_migratable(): set when hugetlb_no_page() faults a new folio in, cleared when
+ * it is freed and by the first memory_failure() that takes a reference on it
+ * (get_huge_page_for_hwpoison()). Without it an in-use folio gets no new reference.
+ */
+export const PG_hugetlb_migratable = 1 << 12;
 
 /**
  * One allocated folio (struct folio): 2^order contiguous frames from `pfn` (the head).

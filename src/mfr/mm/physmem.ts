@@ -5,7 +5,7 @@ import type { EventLog } from "../events.js";
 import { BuddyAllocator } from "./buddy.js";
 import {
   newFolio, folioNrPages, folioTest, type Folio,
-  PG_has_hwpoisoned, PG_hugetlb, PG_hugetlb_freed, PG_hugetlb_raw_hwp_unreliable, PG_hugetlb_vmemmap_optimized, PG_hwpoison,
+  PG_has_hwpoisoned, PG_hugetlb, PG_hugetlb_freed, PG_hugetlb_migratable, PG_hugetlb_raw_hwp_unreliable, PG_hugetlb_vmemmap_optimized, PG_hwpoison,
 } from "./folio.js";
 import { Hstate } from "./hugetlb.js";
 
@@ -37,8 +37,14 @@ export class PhysMem {
   readonly hwpoison = new Set<number>();
   /** PageHWPoisonTakenOff: raw pages removed from the buddy allocator by MF or soft offline. */
   readonly takenOff = new Set<number>();
-  /** Ground truth: frames with an uncorrected error (hardware or injected), and when. */
+  /** Frames memory_failure() was told are bad (hardware or injected), and when. */
   readonly badFrames = new Map<number, number>();
+  /**
+   * The subset of badFrames that only software declared bad (MF_SW_SIMULATED: MADV_HWPOISON, the
+   * hwpoison-inject module): the kernel's flags say poisoned, but the cells hold good data, so a
+   * load or a DMA that still reaches the frame completes normally.
+   */
+  readonly injected = new Set<number>();
   /** Bad frames per 4M block, so an allocation checks one bucket instead of every bad frame. */
   private readonly badPerBlock = new Map<number, number>();
   folioFrames = 0;
@@ -93,9 +99,11 @@ export class PhysMem {
     return pfn < this.reservedFrames;
   }
 
-  /** Records an uncorrected error on a frame (the hardware's view, not the kernel's flags). */
-  markBad(pfn: number): void {
+  /** Records an error reported on a frame; `injected` when software declared it (MF_SW_SIMULATED). */
+  markBad(pfn: number, injected = false): void {
+    if (!injected) this.injected.delete(pfn);
     if (this.badFrames.has(pfn)) return;
+    if (injected) this.injected.add(pfn);
     this.badFrames.set(pfn, this.seq++);
     const b = Math.floor(pfn / 2 ** MAX_PAGE_ORDER);
     this.badPerBlock.set(b, (this.badPerBlock.get(b) ?? 0) + 1);
@@ -108,6 +116,11 @@ export class PhysMem {
     const n = (this.badPerBlock.get(b) ?? 1) - 1;
     if (n > 0) this.badPerBlock.set(b, n);
     else this.badPerBlock.delete(b);
+  }
+
+  /** A real uncorrected error: reading the frame consumes poison (a machine check, an SEA, a poisoned DMA completion). */
+  isCorrupt(pfn: number): boolean {
+    return this.badFrames.has(pfn) && !this.injected.has(pfn);
   }
 
   /** Bad frames inside [pfn, pfn + 2^order) for order ≤ MAX_PAGE_ORDER. */
@@ -142,6 +155,7 @@ export class PhysMem {
       if (folioTest(f, PG_hwpoison)) continue;
       h.freeList.splice(i, 1);
       f.flags &= ~PG_hugetlb_freed;
+      f.flags |= PG_hugetlb_migratable; // hugetlb_no_page() on a new folio
       this.log.push({ kind: "alloc", pfn: f.pfn, order: f.order, what: `hugetlb ${size}` });
       return f;
     }
@@ -231,7 +245,7 @@ export class PhysMem {
     if (!folioTest(f, PG_hugetlb) || !this.folios.has(f.pfn)) return 0;
     let ret = 0;
     if (f.ref !== 0 || !folioTest(f, PG_hugetlb_freed)) ret = -EBUSY;
-    // A folio whose raw error list is unreliable must never be freed (folio_set_hugetlb_hwpoison).
+    // A folio whose raw error list is unreliable must never be freed (hugetlb_update_hwpoison).
     else if (folioTest(f, PG_hugetlb_raw_hwp_unreliable)) ret = -EBUSY;
     else if (folioTest(f, PG_hugetlb_vmemmap_optimized) && this.hvoRestoreFails) ret = -ENOMEM;
     this.log.push({ kind: "dissolve", pfn: f.pfn, order: f.order, ret });

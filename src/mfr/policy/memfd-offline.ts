@@ -62,13 +62,16 @@ export function filemapOfflineHwpoisonFolio(m: Machine, as: MmAddressSpace, f: F
     return;
   }
   const raws = f.rawHwp ? [...f.rawHwp] : [];
-  m.log.push({ kind: "policy", what: `filemap_offline_hwpoison_folio: ${raws.length} raw page(s)`, pfn: f.pfn });
-  // llist_del_all(raw_hwp_list_head(folio)), then one folio_put per raw entry.
+  m.log.push({ kind: "policy", what: `filemap_offline_hwpoison_folio: ${raws.length} raw page(s), ${f.mfRefs} reference(s) held for MF`, pfn: f.pfn });
+  // llist_del_all(raw_hwp_list_head(folio)), then the references MF holds. The v3 diff puts one
+  // reference per raw entry; the model puts the ones actually taken. They are equal only when
+  // every error came with its own reference: MADV_HWPOISON's GUP reference, handed over with
+  // MF_COUNT_INCREASED. A hardware error after the first takes none (get_huge_page_for_hwpoison():
+  // the folio is no longer hugetlb_migratable), the point raised in review of v3 (Mar 2026).
   f.rawHwp = null;
-  for (let i = 0; i < raws.length; i++) {
-    if (f.mfRefs > 0) f.mfRefs--;
-    mem.putFolio(f, 1, "filemap_offline_hwpoison_folio");
-  }
+  const held = f.mfRefs;
+  f.mfRefs = 0;
+  if (held > 0) mem.putFolio(f, held, "filemap_offline_hwpoison_folio");
   const ret = mem.dissolveFreeHugetlbFolio(f);
   if (ret !== 0) {
     // The raw list is gone; the folio stays HWPoison as a whole and, once free, is never dequeued again.

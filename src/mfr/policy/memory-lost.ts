@@ -6,6 +6,7 @@ import { checkInt, ParameterError } from "../../core/errors.js";
 import { Rng } from "../../core/rng.js";
 import { parseSize } from "../../core/units.js";
 import { Machine, type PolicyVariant } from "../machine.js";
+import { parseKernelVersion, type KernelVersion } from "../kernel-version.js";
 import { folioTest, PG_hwpoison } from "../mm/folio.js";
 
 /** The two per-memfd policies the RFC compares: today's behaviour and the proposed flag. */
@@ -25,6 +26,8 @@ export interface MemoryLostOptions {
   policyVariant?: PolicyVariant;
   /** iommufd/VFIO pins every folio with FOLL_LONGTERM for the VM's life (dropped at exit, after release). */
   pinned?: boolean;
+  /** Kernel to model (default "7.3"). */
+  kernel?: KernelVersion;
 }
 
 /** What one policy cost, while the memfd is live and after the VMM released it. */
@@ -53,6 +56,8 @@ export interface PolicyLoss {
 }
 
 export interface MemoryLostResult {
+  /** The kernel modelled. */
+  kernel: KernelVersion;
   errors: number;
   guestBytes: number;
   folio: "2M" | "1G";
@@ -101,7 +106,7 @@ export interface GuestVm {
 }
 
 /** Boots a Machine with a HugeTLB pool for the guest and a VMM whose memfd has the policy. */
-export function bootGuestVm(o: { guest: string | number; folio: "2M" | "1G"; policy: MemfdMfPolicy; policyVariant?: PolicyVariant; pinned?: boolean; recordEvents?: boolean }): GuestVm {
+export function bootGuestVm(o: { guest: string | number; folio: "2M" | "1G"; policy: MemfdMfPolicy; policyVariant?: PolicyVariant; pinned?: boolean; recordEvents?: boolean; kernel?: KernelVersion }): GuestVm {
   const guestBytes = parseSize(o.guest, "guest");
   const folioBytes = parseSize(o.folio, "folio");
   if (guestBytes < folioBytes || guestBytes % folioBytes !== 0) {
@@ -113,6 +118,7 @@ export function bootGuestVm(o: { guest: string | number; folio: "2M" | "1G"; pol
     hugetlb: { [o.folio]: nr },
     policyVariant: o.policyVariant ?? "v2",
     recordEvents: o.recordEvents ?? true,
+    kernel: o.kernel,
   });
   const pid = m.spawn();
   const fd = m.memfdCreate(pid, { size: guestBytes, hugetlb: o.folio, keepUeMapped: o.policy === "keep-ue-mapped" });
@@ -129,7 +135,7 @@ export function bootGuestVm(o: { guest: string | number; folio: "2M" | "1G"; pol
  */
 export function runPolicyLoss(policy: MemfdMfPolicy, o: MemoryLostOptions & { pattern: number[] }): PolicyLoss {
   const folio = o.folio ?? "1G";
-  const vm = bootGuestVm({ guest: o.guest ?? "8G", folio, policy, policyVariant: o.policyVariant, pinned: o.pinned, recordEvents: false });
+  const vm = bootGuestVm({ guest: o.guest ?? "8G", folio, policy, policyVariant: o.policyVariant, pinned: o.pinned, recordEvents: false, kernel: o.kernel });
   const { m, pid, fd, addr, folioBytes } = vm;
   const hugeBefore = m.hugetlb(folio).nr;
   // The frames behind the pattern, looked up before any error unmaps them (/proc/pid/pagemap).
@@ -200,9 +206,11 @@ export function memoryLostByPolicy(o: MemoryLostOptions): MemoryLostResult {
   const folio = o.folio ?? "1G";
   if (folio !== "2M" && folio !== "1G") throw new ParameterError("folio", `"${String(folio)}" is not a HugeTLB size`, 'use "2M" or "1G"');
   const seed = o.seed ?? 1;
+  const kernel = parseKernelVersion(o.kernel);
   const pattern = errorPattern({ errors: o.errors, guest, seed });
-  const opts = { ...o, guest, folio, seed, pattern };
+  const opts = { ...o, guest, folio, seed, pattern, kernel };
   return {
+    kernel,
     errors: o.errors,
     guestBytes: parseSize(guest, "guest"),
     folio,
