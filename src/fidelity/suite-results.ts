@@ -341,7 +341,7 @@ export const SUITE_RESULTS: SuiteResults = {
      ]
     },
     "7.3": {
-     "status": "differ",
+     "status": "agree",
      "injection": [
       {
        "path": "steps[0]",
@@ -360,23 +360,9 @@ export const SUITE_RESULTS: SuiteResults = {
        "note": "runs as hwpoison-inject's corrupt-pfn: memory_failure(pfn, MF_SW_SIMULATED)"
       }
      ],
-     "differences": [
-      {
-       "path": "steps[6]",
-       "field": "mf",
-       "model": "MF_MSG_GET_HWPOISON MF_IGNORED",
-       "kernel": "MF_MSG_KERNEL MF_IGNORED"
-      },
-      {
-       "path": "steps[7]",
-       "field": "check",
-       "model": "holds",
-       "kernel": "fails"
-      }
-     ],
+     "differences": [],
      "checks": "fail",
      "checkFailures": [
-      "steps[7]: the last MF_MSG type is \"MF_MSG_KERNEL\", expected \"MF_MSG_GET_HWPOISON\"",
       "steps[14]: the last return value is \"-EBUSY\", expected \"-EOPNOTSUPP\""
      ],
      "setFailures": [],
@@ -432,14 +418,14 @@ export const SUITE_RESULTS: SuiteResults = {
       {
        "path": "steps[6]",
        "text": "memory_failure(reserved kernel pfn 0xa, MF_SW_SIMULATED)",
-       "model": "ret -EBUSY · MF_MSG_GET_HWPOISON MF_IGNORED",
+       "model": "ret -EBUSY · MF_MSG_KERNEL MF_IGNORED",
        "kernel": "ret -EBUSY · MF_MSG_KERNEL MF_IGNORED"
       },
       {
        "path": "steps[7]",
        "text": "check last",
        "model": "check holds",
-       "kernel": "check fails: the last MF_MSG type is \"MF_MSG_KERNEL\", expected \"MF_MSG_GET_HWPOISON\""
+       "kernel": "check holds"
       },
       {
        "path": "steps[8]",
@@ -1408,8 +1394,8 @@ export const SUITE_RESULTS: SuiteResults = {
      "setFailures": [],
      "steps": [],
      "modelOnlyFrom": {
-      "path": "memfds[0]",
-      "reason": "MFD_MF_KEEP_UE_MAPPED is the userspace MFR policy RFC's flag (last posted as v3, Feb 2026), not in mainline"
+      "path": "machine.kernel",
+      "reason": "the model at 6.12 refuses the scenario: iommufd-1g-ue-ebusy: steps[8].area: no area \"gram\" (unmapped, or never named) (no areas defined yet)"
      }
     },
     "7.3": {
@@ -1459,8 +1445,8 @@ export const SUITE_RESULTS: SuiteResults = {
      "setFailures": [],
      "steps": [],
      "modelOnlyFrom": {
-      "path": "steps[0]",
-      "reason": "the VM has no IOMMU and no assignable device (the pin op takes the same FOLL_LONGTERM pin through io_uring)"
+      "path": "machine.kernel",
+      "reason": "the model at 6.12 refuses the scenario: iommufd-1g-ue-none: steps[5].area: no area \"gram\" (unmapped, or never named) (no areas defined yet)"
      }
     },
     "7.3": {
@@ -1510,8 +1496,8 @@ export const SUITE_RESULTS: SuiteResults = {
      "setFailures": [],
      "steps": [],
      "modelOnlyFrom": {
-      "path": "steps[0]",
-      "reason": "the VM has no IOMMU and no assignable device (the pin op takes the same FOLL_LONGTERM pin through io_uring)"
+      "path": "machine.kernel",
+      "reason": "the model at 6.12 refuses the scenario: iommufd-1g-ue-revoke: steps[4].area: no area \"gram\" (unmapped, or never named) (no areas defined yet)"
      }
     },
     "7.3": {
@@ -1549,7 +1535,12 @@ export const SUITE_RESULTS: SuiteResults = {
    "kernels": {
     "6.12": {
      "status": "model only",
-     "injection": [],
+     "injection": [
+      {
+       "path": "steps[4]",
+       "note": "runs as madvise(MADV_HWPOISON) by vmm: memory_failure(pfn, MF_ACTION_REQUIRED|MF_COUNT_INCREASED|MF_SW_SIMULATED)"
+      }
+     ],
      "differences": [],
      "checks": "none",
      "checkFailures": [],
@@ -1562,7 +1553,12 @@ export const SUITE_RESULTS: SuiteResults = {
     },
     "7.3": {
      "status": "model only",
-     "injection": [],
+     "injection": [
+      {
+       "path": "steps[4]",
+       "note": "runs as madvise(MADV_HWPOISON) by vmm: memory_failure(pfn, MF_ACTION_REQUIRED|MF_COUNT_INCREASED|MF_SW_SIMULATED)"
+      }
+     ],
      "differences": [],
      "checks": "none",
      "checkFailures": [],
@@ -1590,20 +1586,30 @@ export const SUITE_RESULTS: SuiteResults = {
    "kernels": {
     "6.12": {
      "status": "model only",
-     "injection": [],
+     "injection": [
+      {
+       "path": "steps[4]",
+       "note": "runs as madvise(MADV_HWPOISON) by vmm: memory_failure(pfn, MF_ACTION_REQUIRED|MF_COUNT_INCREASED|MF_SW_SIMULATED)"
+      }
+     ],
      "differences": [],
      "checks": "none",
      "checkFailures": [],
      "setFailures": [],
      "steps": [],
      "modelOnlyFrom": {
-      "path": "memfds[0]",
-      "reason": "MFD_MF_KEEP_UE_MAPPED is the userspace MFR policy RFC's flag (last posted as v3, Feb 2026), not in mainline"
+      "path": "machine.kernel",
+      "reason": "the model at 6.12 refuses the scenario: iommufd-revoke-on-truncate: steps[6].area: no area \"gram\" (unmapped, or never named) (no areas defined yet)"
      }
     },
     "7.3": {
      "status": "model only",
-     "injection": [],
+     "injection": [
+      {
+       "path": "steps[4]",
+       "note": "runs as madvise(MADV_HWPOISON) by vmm: memory_failure(pfn, MF_ACTION_REQUIRED|MF_COUNT_INCREASED|MF_SW_SIMULATED)"
+      }
+     ],
      "differences": [],
      "checks": "none",
      "checkFailures": [],
@@ -1631,7 +1637,12 @@ export const SUITE_RESULTS: SuiteResults = {
    "kernels": {
     "6.12": {
      "status": "model only",
-     "injection": [],
+     "injection": [
+      {
+       "path": "steps[8]",
+       "note": "runs as madvise(MADV_HWPOISON) by vmm: memory_failure(pfn, MF_ACTION_REQUIRED|MF_COUNT_INCREASED|MF_SW_SIMULATED)"
+      }
+     ],
      "differences": [],
      "checks": "none",
      "checkFailures": [],
@@ -1644,7 +1655,12 @@ export const SUITE_RESULTS: SuiteResults = {
     },
     "7.3": {
      "status": "model only",
-     "injection": [],
+     "injection": [
+      {
+       "path": "steps[8]",
+       "note": "runs as madvise(MADV_HWPOISON) by vmm: memory_failure(pfn, MF_ACTION_REQUIRED|MF_COUNT_INCREASED|MF_SW_SIMULATED)"
+      }
+     ],
      "differences": [],
      "checks": "none",
      "checkFailures": [],
@@ -2099,33 +2115,171 @@ export const SUITE_RESULTS: SuiteResults = {
    },
    "kernels": {
     "6.12": {
-     "status": "model only",
+     "status": "agree",
      "injection": [],
      "differences": [],
-     "checks": "none",
+     "checks": "hold",
      "checkFailures": [],
      "setFailures": [],
-     "steps": [],
-     "modelOnlyFrom": {
-      "path": "machine.freeHasHwpoisoned",
-      "reason": "free_has_hwpoisoned() is Jiaqi Yan's 2026 series, not in mainline"
-     }
+     "steps": [
+      {
+       "path": "processes[0]",
+       "text": "spawn vmm",
+       "model": "—",
+       "kernel": "—"
+      },
+      {
+       "path": "mappings[0]",
+       "text": "vmm: mmap buf = 2M of anonymous THP",
+       "model": "—",
+       "kernel": "—"
+      },
+      {
+       "path": "steps[0]",
+       "text": "vmm: write buf+0",
+       "model": "access ok",
+       "kernel": "access ok"
+      },
+      {
+       "path": "steps[1]",
+       "text": "vmm: pin_user_pages(FOLL_LONGTERM) buf+0",
+       "model": "—",
+       "kernel": "—"
+      },
+      {
+       "path": "steps[2]",
+       "text": "vmm: madvise(MADV_HWPOISON) buf+4K",
+       "model": "ret -EHWPOISON · MF_MSG_UNSPLIT_THP MF_FAILED · vmm SIGBUS BUS_MCEERR_AR lsb 21 at buf+4K",
+       "kernel": "ret -EHWPOISON · MF_MSG_UNSPLIT_THP MF_FAILED · vmm SIGBUS BUS_MCEERR_AR lsb 21 at buf+4K"
+      },
+      {
+       "path": "steps[3]",
+       "text": "check last, signal",
+       "model": "check holds",
+       "kernel": "check holds"
+      },
+      {
+       "path": "steps[4]",
+       "text": "vmm: read buf+4K",
+       "model": "access ok",
+       "kernel": "access ok"
+      },
+      {
+       "path": "steps[5]",
+       "text": "check access",
+       "model": "check holds",
+       "kernel": "check holds"
+      },
+      {
+       "path": "steps[6]",
+       "text": "vmm: read buf+8K",
+       "model": "access ok",
+       "kernel": "access ok"
+      },
+      {
+       "path": "steps[7]",
+       "text": "check access",
+       "model": "check holds",
+       "kernel": "check holds"
+      },
+      {
+       "path": "steps[8]",
+       "text": "vmm: exit",
+       "model": "—",
+       "kernel": "—"
+      },
+      {
+       "path": "steps[9]",
+       "text": "check summary",
+       "model": "check holds",
+       "kernel": "check holds"
+      }
+     ]
     },
     "7.3": {
-     "status": "model only",
+     "status": "agree",
      "injection": [],
      "differences": [],
-     "checks": "none",
+     "checks": "hold",
      "checkFailures": [],
      "setFailures": [],
-     "steps": [],
-     "modelOnlyFrom": {
-      "path": "machine.freeHasHwpoisoned",
-      "reason": "free_has_hwpoisoned() is Jiaqi Yan's 2026 series, not in mainline"
-     }
+     "steps": [
+      {
+       "path": "processes[0]",
+       "text": "spawn vmm",
+       "model": "—",
+       "kernel": "—"
+      },
+      {
+       "path": "mappings[0]",
+       "text": "vmm: mmap buf = 2M of anonymous THP",
+       "model": "—",
+       "kernel": "—"
+      },
+      {
+       "path": "steps[0]",
+       "text": "vmm: write buf+0",
+       "model": "access ok",
+       "kernel": "access ok"
+      },
+      {
+       "path": "steps[1]",
+       "text": "vmm: pin_user_pages(FOLL_LONGTERM) buf+0",
+       "model": "—",
+       "kernel": "—"
+      },
+      {
+       "path": "steps[2]",
+       "text": "vmm: madvise(MADV_HWPOISON) buf+4K",
+       "model": "ret -EHWPOISON · MF_MSG_UNSPLIT_THP MF_FAILED · vmm SIGBUS BUS_MCEERR_AR lsb 21 at buf+4K",
+       "kernel": "ret -EHWPOISON · MF_MSG_UNSPLIT_THP MF_FAILED · vmm SIGBUS BUS_MCEERR_AR lsb 21 at buf+4K"
+      },
+      {
+       "path": "steps[3]",
+       "text": "check last, signal",
+       "model": "check holds",
+       "kernel": "check holds"
+      },
+      {
+       "path": "steps[4]",
+       "text": "vmm: read buf+4K",
+       "model": "access ok",
+       "kernel": "access ok"
+      },
+      {
+       "path": "steps[5]",
+       "text": "check access",
+       "model": "check holds",
+       "kernel": "check holds"
+      },
+      {
+       "path": "steps[6]",
+       "text": "vmm: read buf+8K",
+       "model": "access ok",
+       "kernel": "access ok"
+      },
+      {
+       "path": "steps[7]",
+       "text": "check access",
+       "model": "check holds",
+       "kernel": "check holds"
+      },
+      {
+       "path": "steps[8]",
+       "text": "vmm: exit",
+       "model": "—",
+       "kernel": "—"
+      },
+      {
+       "path": "steps[9]",
+       "text": "check summary",
+       "model": "check holds",
+       "kernel": "check holds"
+      }
+     ]
     }
    },
-   "description": "pinned anonymous THP — the split fails, SIGBUS lsb 21, then lsb 12"
+   "description": "pinned anonymous THP, MADV_HWPOISON — the split fails (lsb 21), the page still reads, the freed folio carries the poisoned page back to buddy"
   },
   {
    "file": "scenarios/random-thp-errors.yaml",
@@ -2323,10 +2477,10 @@ export const SUITE_RESULTS: SuiteResults = {
        "kernel": "access ok"
       }
      ],
-     "panic": "steps[1]: Memory failure on page 103feb"
+     "panic": "steps[1]: Memory failure on page …"
     },
     "7.3": {
-     "status": "not run",
+     "status": "agree",
      "injection": [
       {
        "path": "steps[1]",
@@ -2357,7 +2511,7 @@ export const SUITE_RESULTS: SuiteResults = {
        "kernel": "access ok"
       }
      ],
-     "aborted": "the VM stopped during steps[1]"
+     "panic": "steps[1]: Memory failure on page …"
     }
    },
    "description": "vm.memory_failure_recovery = 0 — the first error panics the kernel"

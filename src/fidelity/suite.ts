@@ -75,7 +75,8 @@ export function kernelCell(c: ScenarioComparison | undefined, injection: Injecti
     steps: ran.map((s) => ({ path: s.path, text: s.text, model: outcomeLine(s.model), kernel: outcomeLine(s.kernel) })),
   };
   if (c.modelOnlyFrom) cell.modelOnlyFrom = c.modelOnlyFrom;
-  if (c.panic) cell.panic = `${c.panic.path}: ${c.panic.message}`;
+  // The panic names the page frame, which differs from run to run.
+  if (c.panic) cell.panic = `${c.panic.path}: ${c.panic.message.replace(/\b(page|pfn) (0x)?[0-9a-f]+\b/g, "$1 …")}`;
   if (c.aborted) cell.aborted = c.aborted;
   return cell;
 }

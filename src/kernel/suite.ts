@@ -2,6 +2,7 @@
 // boot per kernel (kernels side by side), and the results the Fidelity page shows. Node only.
 import { readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
+import { MfrLabError } from "../core/errors.js";
 import { compareScenario } from "../fidelity/compare.js";
 import { kernelInjection, type InjectionNote } from "../fidelity/injection.js";
 import { kernelCell, type SuiteResults, type SuiteRow } from "../fidelity/suite.js";
@@ -26,23 +27,30 @@ interface Prepared {
   file: string;
   spec: ScenarioSpec;
   model: ScenarioResult;
-  perKernel: Map<string, { spec: ScenarioSpec; model: ScenarioResult; notes: InjectionNote[] }>;
+  /** Per kernel: the scenario as that kernel runs it and the model's run of it at the kernel's version, or why the model refuses it there. */
+  perKernel: Map<string, { spec: ScenarioSpec; model?: ScenarioResult; refused?: string; notes: InjectionNote[] }>;
 }
 
 /** Runs every suite scenario on each kernel (the kernels at once, one boot each where possible). */
 export async function runKernelSuite(kernels: KernelImage[], o: LabOptions = {}): Promise<SuiteResults & { labs: LabRun[] }> {
   const prepared: Prepared[] = suiteFiles().map((file) => {
     const spec = loadScenarioFile(file);
-    const perKernel = new Map<string, { spec: ScenarioSpec; model: ScenarioResult; notes: InjectionNote[] }>();
+    const perKernel: Prepared["perKernel"] = new Map();
     for (const k of kernels) {
       const { spec: ks, notes } = kernelInjection(spec, k.model);
-      perKernel.set(k.id, { spec: ks, model: runScenario(ks), notes });
+      try {
+        perKernel.set(k.id, { spec: ks, model: runScenario(ks), notes });
+      } catch (e) {
+        // e.g. a 6.13 interface a scenario uses: the model at 6.12 refuses a later step that needs it.
+        if (!(e instanceof MfrLabError)) throw e;
+        perKernel.set(k.id, { spec: ks, refused: `the model at ${k.model} refuses the scenario: ${e.message}`, notes });
+      }
     }
     return { file, spec, model: runScenario(spec), perKernel };
   });
-  const labs = await Promise.all(kernels.map((k) => runOnKernel(k, prepared.map((p) => {
+  const labs = await Promise.all(kernels.map((k) => runOnKernel(k, prepared.flatMap((p) => {
     const x = p.perKernel.get(k.id)!;
-    return { spec: x.spec, model: x.model, id: scenarioId(p.spec.name) };
+    return x.model ? [{ spec: x.spec, model: x.model, id: scenarioId(p.spec.name) }] : [];
   }), o)));
   const rows: SuiteRow[] = prepared.map((p) => {
     const row: SuiteRow = {
@@ -54,8 +62,8 @@ export async function runKernelSuite(kernels: KernelImage[], o: LabOptions = {})
       const x = p.perKernel.get(k.id)!;
       const id = scenarioId(p.spec.name);
       const run = labs[i].runs.find((r) => r.id === id);
-      const skipped = labs[i].skipped.find((s) => s.id === id)?.reason;
-      row.kernels[k.id] = kernelCell(run ? compareScenario(x.model, run, { id: k.id, release: k.release, model: k.model }) : undefined, x.notes, skipped);
+      const skipped = x.refused ? `model only from machine.kernel: ${x.refused}` : labs[i].skipped.find((s) => s.id === id)?.reason;
+      row.kernels[k.id] = kernelCell(run && x.model ? compareScenario(x.model, run, { id: k.id, release: k.release, model: k.model }) : undefined, x.notes, skipped);
     });
     return row;
   });

@@ -2,9 +2,24 @@
 // committed kernel-suite results, the kernels' provenance, and each scenario's steps side by side.
 import type { Server } from "node:http";
 import { chromium, type Browser, type Page } from "playwright-core";
+import { readFileSync, readdirSync } from "node:fs";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SUITE_RESULTS } from "../../src/fidelity/suite-results.js";
 import { CHROMIUM_ARGS, buildSiteOnce, findChromium, serveDist } from "./site-build.js";
+
+describe("chapter pages: the same experiment on a real kernel", () => {
+  it("every scenario a chapter embeds is a committed suite row that ran on a kernel", () => {
+    const dir = join(__dirname, "..", "..", "docs", "chapters");
+    const embedded = readdirSync(dir).flatMap((f) => [...readFileSync(join(dir, f), "utf8").matchAll(/<FidelityTable scenario="([^"]+)"/g)].map((m) => [f, m[1]]));
+    expect(embedded.length, "Chapters 0–3 show real-kernel runs").toBeGreaterThanOrEqual(6);
+    for (const [page, name] of embedded) {
+      const row = SUITE_RESULTS.rows.find((r) => r.name === name);
+      expect(row, `${page}: no suite row "${name}"`).toBeDefined();
+      expect(Object.values(row!.kernels).every((c) => c.steps.length > 0), `${page}: "${name}" ran on every kernel`).toBe(true);
+    }
+  });
+});
 
 describe("course site: the Fidelity page", { timeout: 180_000 }, () => {
   let server: Server | undefined;

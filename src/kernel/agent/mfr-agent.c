@@ -26,6 +26,7 @@
 #include <sys/uio.h>
 #include <sys/vfs.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -734,6 +735,8 @@ int main(int argc, char **argv) {
       jf("{\"t\":\"set\",\"path\":"); jstr(path); jf(",\"ret\":%ld,\"value\":", r); jstr(now_val); jraw("}"); jflush();
     } else if (!strcmp(op, "STEP")) {
       jf("{\"t\":\"begin\",\"i\":%ld}", strtol(rest, NULL, 10)); jflush();
+      /* The step may panic the kernel: what was reported so far must have left the serial port. */
+      tcdrain(fileno(out));
       kmsg_collect(); /* drop records from before the step (discard the JSON) */
       jlen = 0;
       jf("{\"t\":\"step\",\"i\":%ld,\"r\":[", strtol(rest, NULL, 10));
