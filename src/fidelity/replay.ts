@@ -15,6 +15,7 @@ export interface AgentCounters { hc: number; total: number; ignored: number; fai
 export type AgentLine =
   | { t: "hello"; release: string; uptime: number; nodeCounters: number; corruptPfn: number; disk: number }
   | { t: "sh"; cmd: string; status: number }
+  | { t: "run"; cmd: string; status: number; output: string }
   | { t: "module"; path: string; ret: number }
   | { t: "scen"; id: string }
   | { t: "set"; path: string; ret: number; value: string }

@@ -94,7 +94,8 @@ export class PrivateApt {
     mkdirSync(into, { recursive: true });
     this.run("apt-get", ["-q", "download", ...pkgs], into, `apt-get download ${pkgs.join(" ")}`);
     const debs = readdirSync(into).filter((f) => f.endsWith(".deb"));
-    return pkgs.map((p) => {
+    return pkgs.map((spec) => {
+      const p = spec.split("=")[0];
       const f = debs.find((d) => d.startsWith(`${p.replace(/\+/g, "%2b")}_`) || d.startsWith(`${p}_`));
       if (!f) throw new KernelLabError(`apt-get download left no .deb for ${p}`);
       return join(into, f);

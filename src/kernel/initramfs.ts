@@ -25,7 +25,7 @@ export function guestModules(k: KernelImage): { name: string; guest: string }[] 
 }
 
 /** Writes dir/initrd.gz and returns its path; the staging folder is removed. */
-export function buildInitramfs(o: { dir: string; busybox: string; agent: string; kernel: KernelImage; program: string }): string {
+export function buildInitramfs(o: { dir: string; busybox: string; agent: string; kernel: KernelImage; program: string; extra?: { from: string; to: string }[] }): string {
   const root = join(o.dir, "root");
   rmSync(root, { recursive: true, force: true });
   for (const d of ["bin", "modules", "proc", "sys", "dev", "tmp", "mnt"]) mkdirSync(join(root, d), { recursive: true });
@@ -37,6 +37,13 @@ export function buildInitramfs(o: { dir: string; busybox: string; agent: string;
     copyFileSync(o.kernel.modules[i].path, join(root, g.guest));
     files.push(g.guest.slice(1));
   });
+  for (const x of o.extra ?? []) {
+    mkdirSync(join(root, x.to, ".."), { recursive: true });
+    copyFileSync(x.from, join(root, x.to));
+    const parts = x.to.split("/");
+    for (let i = 1; i < parts.length; i++) if (!files.includes(parts.slice(0, i).join("/"))) files.push(parts.slice(0, i).join("/"));
+    files.push(x.to);
+  }
   writeFileSync(join(root, "prog.txt"), o.program);
   const cpio = busyboxRun(o.busybox, ["cpio", "-o", "-H", "newc"], files.join("\n") + "\n", root);
   const out = join(o.dir, "initrd.gz");

@@ -6,6 +6,7 @@ import { MfrLabError } from "../../core/errors.js";
 import { KERNEL_VERSIONS } from "../../mfr/kernel-version.js";
 import { kernelCacheDir, listKernels, resolveKernels, scratchDir } from "../../kernel/index.js";
 import { runKernelSuite, writeSuiteResults, RESULTS_FILE } from "../../kernel/suite.js";
+import { buildSelftests, runSelftests } from "../../kernel/selftests.js";
 import { choiceOption } from "../options.js";
 import { emit, table } from "../output.js";
 import { progressReporter } from "../progress.js";
@@ -15,8 +16,9 @@ export function registerKernels(program: Command): void {
     .command("kernels")
     .description("list the kernels the kernel lab boots (Debian's 6.12 and 7.3), and fetch them")
     .option("--fetch <k>", `download a kernel into the cache now: ${KERNEL_VERSIONS.join(", ")} or all`, choiceOption([...KERNEL_VERSIONS, "all"] as const))
+    .option("--selftests", "run the kernel's own memory-failure selftests (built from linux-source-7.3) on the cached kernels")
     .option("--json", "print one JSON object")
-    .action((o) => {
+    .action(async (o) => {
       if (o.fetch) {
         const progress = o.json ? undefined : progressReporter(`kernel ${o.fetch}`);
         const scratch = scratchDir();
@@ -26,6 +28,20 @@ export function registerKernels(program: Command): void {
           progress?.stop();
           scratch.done();
         }
+      }
+      if (o.selftests) {
+        const build = buildSelftests((w) => (o.json ? undefined : process.stderr.write(`[mfr-lab] selftests: ${w}\n`)));
+        const cached = listKernels().flatMap((k) => (k.cached ? [k.cached] : []));
+        if (cached.length === 0) throw new MfrLabError("no kernel is cached", "run `mfr-lab kernels --fetch all` first");
+        const results = await Promise.all(cached.map(async (k) => ({ kernel: k.id, release: k.release, tests: await runSelftests(k, build) })));
+        const failed = results.some((r) => r.tests.some((t) => t.failed.length > 0 || t.passed.length === 0));
+        emit(!!o.json, { source: build.source, results }, () => [
+          `selftests from ${build.source}`,
+          ...table(["kernel", "selftest", "passed", "failed", "skipped"], results.flatMap((r) => r.tests.map((t) => [r.kernel, t.name, t.passed.length, t.failed.length, t.skipped.length]))),
+          ...results.flatMap((r) => r.tests.flatMap((t) => t.failed.map((f) => `!! ${r.kernel} ${t.name}: not ok ${f}`))),
+        ].join("\n"));
+        process.exitCode = failed ? 1 : 0;
+        return;
       }
       const ks = listKernels().map(({ known, cached }) => ({
         id: known.id, suite: known.suite, cached: !!cached, release: cached?.release, source: cached?.source, fetchedAt: cached?.fetchedAt,

@@ -706,6 +706,22 @@ int main(int argc, char **argv) {
     } else if (!strcmp(op, "SH")) { /* SH command: a busybox shell line (making the disk file system) */
       int st = system(rest);
       jf("{\"t\":\"sh\",\"cmd\":"); jstr(rest); jf(",\"status\":%d}", WIFEXITED(st) ? WEXITSTATUS(st) : -1); jflush();
+    } else if (!strcmp(op, "RUN")) { /* RUN command: a program's output and exit status (the kernel's own selftests) */
+      char cmd[600];
+      snprintf(cmd, sizeof cmd, "%s 2>&1", rest);
+      FILE *p = popen(cmd, "r");
+      static char outbuf[40000];
+      size_t n = 0;
+      if (p) {
+        size_t m;
+        while ((m = fread(outbuf + n, 1, sizeof outbuf - 1 - n, p)) > 0) n += m;
+        char drain[4096];
+        while (fread(drain, 1, sizeof drain, p) > 0) { /* output past the cap is dropped */ }
+      }
+      outbuf[n] = 0;
+      int st = p ? pclose(p) : -1;
+      jf("{\"t\":\"run\",\"cmd\":"); jstr(rest);
+      jf(",\"status\":%d,\"output\":", st >= 0 && WIFEXITED(st) ? WEXITSTATUS(st) : -1); jstr(outbuf); jraw("}"); jflush();
     } else if (!strcmp(op, "TIMEOUT")) {
       cmd_timeout_ms = strtol(rest, NULL, 10);
     } else if (!strcmp(op, "MODULE")) { /* MODULE path [params] */
