@@ -11,6 +11,7 @@ import {
 } from "./mm/folio.js";
 import { clearEntry, setEntry } from "./mm/pagetable.js";
 import { splitFolio } from "./split.js";
+import { demoteHugetlbFolio } from "./policy/hugetlb-split.js";
 
 /**
  * action_result(): logs, counts (per-node stats and num_poisoned_pages) and returns 0 for
@@ -87,7 +88,9 @@ export function memoryFailure(m: Machine, pfn: number, flags: number, current: n
   folio.mfRefs++;
   if (folio.order > 0) {
     folio.flags |= PG_has_hwpoisoned;
-    if (!splitFolio(m, folio, pfn)) {
+    // Not in mainline: a policy hook (Chapter 6) may keep the folio whole, as if the split had failed.
+    const split = m.opts.policyHooks.splitLargeFolio?.(folio, pfn) ?? true;
+    if (!split || !splitFolio(m, folio, pfn)) {
       killProcsNow(m, folio, pfn, flags, current);
       folio.mfRefs--;
       mem.putFolio(folio, 1, "put_page after failed split");
@@ -218,7 +221,9 @@ function mePagecacheClean(m: Machine, p: number, f: Folio): MfResult {
   if (f.anon) return "MF_RECOVERED";
   if (!f.mapping) return "MF_FAILED";
   let ret: MfResult = "MF_RECOVERED"; // truncate_error_folio(): shmem keeps the folio
-  if (hasExtraRefcount(m, f, f.mapping.fs === "shmem")) ret = "MF_FAILED";
+  // shmem and hugetlbfs keep the folio in the page cache (their error_remove_folio); a hugetlbfs
+  // page only gets here after a policy demoted its folio (Chapter 6).
+  if (hasExtraRefcount(m, f, f.mapping.fs === "shmem" || f.mapping.fs === "hugetlbfs")) ret = "MF_FAILED";
   return ret;
 }
 
@@ -298,6 +303,8 @@ function folioSetHugetlbHwpoison(m: Machine, f: Folio, p: number): number {
 function tryMemoryFailureHugetlb(m: Machine, pfn: number, flags: number, current: number): MemoryFailureResult | null {
   const f = m.mem.pageFolio(pfn);
   if (!f || !folioTest(f, PG_hugetlb)) return null;
+  // Not in mainline: a policy hook (Chapter 6) may demote the folio; the page is then handled as a small one.
+  if (m.opts.policyHooks.splitHugetlbFolio?.(f, pfn) && demoteHugetlbFolio(m, f, pfn)) return null;
   let res: number;
   let countIncreased = false;
   if (flags & MF_COUNT_INCREASED) {
