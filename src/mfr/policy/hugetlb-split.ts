@@ -3,18 +3,24 @@ import type { Machine } from "../machine.js";
 import { folioNrPages, folioTest, newFolio, PG_dirty, PG_hugetlb, PG_hugetlb_freed, PG_hwpoison, PG_lru, type Folio } from "../mm/folio.js";
 import { clearEntry, setEntry } from "../mm/pagetable.js";
 
+/** Why a hugetlb folio cannot be demoted: "referenced" is the one a policy can cause and be told about. */
+export interface DemoteRefusal {
+  code: "not-in-use" | "anon" | "poisoned" | "referenced";
+  why: string;
+}
+
 /**
  * Why an in-use hugetlb folio cannot be demoted, or null when it can. Only a file (hugetlbfs memfd)
  * folio that is mapped and cached and nothing else: an extra reference (a FOLL_LONGTERM pin, MF's
  * own from an earlier error) would be left pointing at a folio that no longer exists, and an
  * already poisoned folio would lose its raw error list.
  */
-export function hugetlbDemoteRefusal(f: Folio): string | null {
-  if (!folioTest(f, PG_hugetlb) || folioTest(f, PG_hugetlb_freed)) return "not an in-use hugetlb folio";
-  if (!f.mapping) return "not in a file (anonymous hugetlb is dissolved by me_huge_page() anyway)";
-  if (folioTest(f, PG_hwpoison) || f.rawHwp) return "already poisoned: its raw error list would be lost";
+export function hugetlbDemoteRefusal(f: Folio): DemoteRefusal | null {
+  if (!folioTest(f, PG_hugetlb) || folioTest(f, PG_hugetlb_freed)) return { code: "not-in-use", why: "not an in-use hugetlb folio" };
+  if (!f.mapping) return { code: "anon", why: "not in a file (me_huge_page() dissolves anonymous hugetlb anyway)" };
+  if (folioTest(f, PG_hwpoison) || f.rawHwp) return { code: "poisoned", why: "already poisoned: its raw error list would be lost" };
   const expected = f.mapcount + folioNrPages(f);
-  if (f.ref !== expected) return `${f.ref - expected} reference(s) beyond its mappings and the page cache (${f.pincount} long-term pin(s))`;
+  if (f.ref !== expected) return { code: "referenced", why: `${f.ref - expected} reference(s) beyond its mappings and the page cache (${f.pincount} long-term pin(s)) would point at a folio that no longer exists` };
   return null;
 }
 
@@ -29,9 +35,9 @@ export function hugetlbDemoteRefusal(f: Folio): string | null {
  * pieces. Returns false (and changes nothing) when hugetlbDemoteRefusal() names a reason.
  */
 export function demoteHugetlbFolio(m: Machine, f: Folio, pfn: number): boolean {
-  const why = hugetlbDemoteRefusal(f);
-  if (why) {
-    m.log.push({ kind: "policy", what: `hugetlb folio at pfn ${f.pfn} not demoted: ${why}`, pfn: f.pfn });
+  const refusal = hugetlbDemoteRefusal(f);
+  if (refusal) {
+    m.log.push({ kind: "policy", what: `hugetlb folio at pfn ${f.pfn} not demoted: ${refusal.why}`, pfn: f.pfn });
     return false;
   }
   const maps = m.rmap(f);
@@ -48,7 +54,7 @@ export function demoteHugetlbFolio(m: Machine, f: Folio, pfn: number): boolean {
   const flags = PG_lru | (f.flags & PG_dirty);
   const pieces: Folio[] = [];
   for (let p = f.pfn; p < f.pfn + nr; ) {
-    const order = f.order > ORDER_2M && p !== hot ? ORDER_2M : 0;
+    const order = f.order > ORDER_2M && (p < hot || p >= hot + block) ? ORDER_2M : 0;
     pieces.push(newFolio(p, order, flags, f.allocSeq));
     p += 2 ** order;
   }
