@@ -19,6 +19,8 @@ export interface PolicyViolation {
 export interface DecisionRecord {
   decision: DecisionId;
   workload: WorkloadId;
+  /** The context it was asked in, as "key=value" pairs (decision and workload left out). */
+  context: string;
   /** What the policy answered (its text, or the error it threw). */
   answer: string;
   /** What the model did: the answer, or mainline's choice when the answer was refused. */
@@ -38,6 +40,13 @@ function show(v: unknown): string {
 
 function firstLine(e: unknown): string {
   return (e instanceof Error ? e.message : String(e)).split("\n")[0];
+}
+
+function contextText(ctx: object): string {
+  return Object.entries(ctx)
+    .filter(([k]) => k !== "decision" && k !== "workload")
+    .map(([k, v]) => `${k}=${String(v)}`)
+    .join(" ");
 }
 
 /** Mainline's answer in a context (the fallback for a bad answer). */
@@ -60,12 +69,12 @@ export class Consultant {
     try {
       answer = typeof rule === "function" ? (rule as (c: Readonly<ContextOf[D]>) => unknown)(Object.freeze({ ...ctx }) as Readonly<ContextOf[D]>) : rule;
     } catch (e) {
-      return this.reject(d, ctx.workload, `threw: ${firstLine(e)}`, `${d} threw ${e instanceof Error ? e.name : "a value"}: ${firstLine(e)}`, fallback);
+      return this.reject(d, ctx, `threw: ${firstLine(e)}`, `${d} threw ${e instanceof Error ? e.name : "a value"}: ${firstLine(e)}`, fallback);
     }
     if (typeof answer !== "string" || !(CHOICES[d] as readonly string[]).includes(answer)) {
-      return this.reject(d, ctx.workload, show(answer), `${d} answered ${show(answer)}, which is not one of ${CHOICES[d].join(", ")}`, fallback);
+      return this.reject(d, ctx, show(answer), `${d} answered ${show(answer)}, which is not one of ${CHOICES[d].join(", ")}`, fallback);
     }
-    this.decisions.push({ decision: d, workload: ctx.workload, answer, applied: answer });
+    this.decisions.push({ decision: d, workload: ctx.workload, context: contextText(ctx), answer, applied: answer });
     return answer as ChoiceOf[D];
   }
 
@@ -81,9 +90,9 @@ export class Consultant {
     this.violations.push({ kind: "invariant", workload, detail });
   }
 
-  private reject<D extends DecisionId>(d: D, workload: WorkloadId, answer: string, detail: string, fallback: ChoiceOf[D]): ChoiceOf[D] {
-    this.violations.push({ kind: "invalid-answer", workload, decision: d, detail: `${detail}; mainline's ${fallback} was used` });
-    this.decisions.push({ decision: d, workload, answer, applied: fallback });
+  private reject<D extends DecisionId>(d: D, ctx: ContextOf[D], answer: string, detail: string, fallback: ChoiceOf[D]): ChoiceOf[D] {
+    this.violations.push({ kind: "invalid-answer", workload: ctx.workload, decision: d, detail: `${detail}; mainline's ${fallback} was used` });
+    this.decisions.push({ decision: d, workload: ctx.workload, context: contextText(ctx), answer, applied: fallback });
     return fallback;
   }
 }
