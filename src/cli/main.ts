@@ -12,6 +12,7 @@ import { registerZapCost } from "./commands/zap-cost.js";
 import { registerGrade } from "./commands/grade.js";
 import { registerLearn } from "./commands/learn.js";
 import { registerScenario } from "./commands/scenario.js";
+import { registerPolicy } from "./commands/policy.js";
 
 export function buildProgram(): Command {
   const program = new Command("mfr-lab")
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
   registerGrade(program);
   registerLearn(program);
   registerScenario(program);
+  registerPolicy(program);
   for (const c of program.commands) c.exitOverride().configureOutput({ writeErr: (s) => process.stderr.write(s.split("\n")[0] + "\n") });
   return program;
 }

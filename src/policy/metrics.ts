@@ -20,6 +20,8 @@ export const METRIC_IDS: readonly MetricId[] = [
 export interface MetricInfo {
   id: MetricId;
   label: string;
+  /** A column header for narrow tables. */
+  short: string;
   unit: "bytes" | "%" | "count" | "µs";
   /** How the battery's workloads add up: a sum, or the worst single VM (throughput). */
   aggregate: "sum" | "max";
@@ -29,35 +31,35 @@ export interface MetricInfo {
 
 export const METRICS: { readonly [M in MetricId]: MetricInfo } = {
   memoryLostRunning: {
-    id: "memoryLostRunning", label: "memory lost while running", unit: "bytes", aggregate: "sum",
+    id: "memoryLostRunning", short: "lost running", label: "memory lost while running", unit: "bytes", aggregate: "sum",
     what: "guest memory the VM had to give up before teardown: the extents its SIGBUSes named (si_addr, si_addr_lsb), and in the confidential guest the GFNs that can no longer be faulted in",
   },
   memoryLostAfter: {
-    id: "memoryLostAfter", label: "memory lost after teardown", unit: "bytes", aggregate: "sum",
+    id: "memoryLostAfter", short: "lost after", label: "memory lost after teardown", unit: "bytes", aggregate: "sum",
     what: "host memory nobody can use after the VM is gone: raw poisoned pages kept off on purpose, and folios leaked (held by MF's references or a pin, or poisoned in the HugeTLB pool)",
   },
   throughputLost: {
-    id: "throughputLost", label: "throughput lost to splits", unit: "%", aggregate: "max",
+    id: "throughputLost", short: "throughput", label: "throughput lost to splits", unit: "%", aggregate: "max",
     what: "Chapter 1's MemCycle model at the fraction of the VM's memory the host (or stage-2, or a pfnmap) maps with 4K entries after the errors; the worst VM of the battery",
   },
   repeatedConsumption: {
-    id: "repeatedConsumption", label: "repeated consumption", unit: "count", aggregate: "sum",
+    id: "repeatedConsumption", short: "re-consumed", label: "repeated consumption", unit: "count", aggregate: "sum",
     what: "CPU accesses that read a page already known to be poisoned: each one another machine check",
   },
   dmaToPoison: {
-    id: "dmaToPoison", label: "DMA to poison or offlined memory", unit: "count", aggregate: "sum",
+    id: "dmaToPoison", short: "DMA to poison", label: "DMA to poison or offlined memory", unit: "count", aggregate: "sum",
     what: "device DMAs that reached a poisoned frame, or memory memory-failure handling had taken away from the CPU side",
   },
   guestBreakage: {
-    id: "guestBreakage", label: "guest-visible breakage", unit: "count", aggregate: "sum",
+    id: "guestBreakage", short: "breakage", label: "guest-visible breakage", unit: "count", aggregate: "sum",
     what: "faults of the CPU or the device on healthy memory (a zap that took a whole folio, a revoked area), and VMMs killed",
   },
   vmmSignalTime: {
-    id: "vmmSignalTime", label: "VMM time on signals", unit: "µs", aggregate: "sum",
+    id: "vmmSignalTime", short: "VMM time", label: "VMM time on signals", unit: "µs", aggregate: "sum",
     what: "SIGBUSes and KVM_EXIT_MEMORY_FAULT exits the VMM handled, times an assumed cost per event (signalCostUs)",
   },
   violations: {
-    id: "violations", label: "invariant violations", unit: "count", aggregate: "sum",
+    id: "violations", short: "violations", label: "invariant violations", unit: "count", aggregate: "sum",
     what: "answers the model refused (not a choice, a throw, a split that would orphan a pin) and invariants the model caught breaking (a poisoned frame put back on the free lists)",
   },
 };
@@ -137,4 +139,24 @@ export class ToldExtents {
     for (const e of kept) out.set(e.size, (out.get(e.size) ?? 0) + 1);
     return out;
   }
+}
+
+/** A metric's value as the course prints it: "3G", "0.25 %", "12", "2,000 µs". */
+export function formatMetric(id: MetricId, value: number): string {
+  const unit = METRICS[id].unit;
+  if (unit === "bytes") return value === 0 ? "0" : formatBytes(value);
+  if (unit === "%") return value === 0 ? "0 %" : `${value < 0.01 ? value.toFixed(4) : value.toFixed(2)} %`;
+  if (unit === "µs") return `${Math.round(value).toLocaleString("en-US")} µs`;
+  return Math.round(value).toLocaleString("en-US");
+}
+
+/** Bytes with the largest binary suffix that keeps two significant decimals: "3G", "6.02M", "12K". */
+function formatBytes(bytes: number): string {
+  for (const [s, v] of [["T", 2 ** 40], ["G", 2 ** 30], ["M", 2 ** 20], ["K", 2 ** 10]] as const) {
+    if (bytes >= v) {
+      const x = bytes / v;
+      return Number.isInteger(x) ? `${x}${s}` : `${x.toFixed(2)}${s}`;
+    }
+  }
+  return `${bytes}B`;
 }
