@@ -2,6 +2,8 @@
 // every metric and judged against every objection in the thread. Same policy, same options, same
 // numbers.
 import { checkInt, checkRange, MfrLabError, ParameterError } from "../core/errors.js";
+import { parsePageSize, type PageSize } from "../core/units.js";
+import { cocoDesign, type CocoDesignId } from "../guest_memfd/designs.js";
 import { BUILTIN_POLICIES } from "./builtins.js";
 import { Consultant, type DecisionRecord, type PolicyViolation } from "./consult.js";
 import { METRIC_IDS, METRICS, type CostSource, type MetricId } from "./metrics.js";
@@ -23,13 +25,15 @@ export interface BatteryOptions {
   probes?: number;
   /** Assumed VMM time per SIGBUS or KVM exit handled, µs (default 50). */
   signalCostUs?: number;
+  /** The confidential guest's design (default "tdx-connect", whose device shares the CPU's stage-2) and guest_memfd folio size (default "1G", the RFC's). */
+  cvm?: { design?: CocoDesignId; folioSize?: PageSize };
   /** Which workloads to run (default all five). */
   workloads?: readonly WorkloadId[];
   /** Called with each Machine workload's Machine after its teardown (tests and notebooks look inside). */
   onMachine?: BatteryParams["onMachine"];
 }
 
-export const BATTERY_DEFAULTS: Readonly<Required<Omit<BatteryOptions, "workloads" | "onMachine">>> = { seed: 1, errors: 3, retouch: 2, probes: 4, signalCostUs: 50 };
+export const BATTERY_DEFAULTS: Readonly<Required<Omit<BatteryOptions, "workloads" | "onMachine" | "cvm">>> = { seed: 1, errors: 3, retouch: 2, probes: 4, signalCostUs: 50 };
 
 /** The battery's workloads, in order, each with the model that runs it. */
 export const WORKLOADS: { readonly [W in WorkloadId]: WorkloadInfo & { run: (c: Consultant, p: BatteryParams) => WorkloadRun } } = {
@@ -84,7 +88,7 @@ export interface Scorecard {
 /** Resolves and checks battery options; a ParameterError names the bad one. */
 export function batteryParams(o: BatteryOptions = {}): BatteryParams & { workloads: WorkloadId[] } {
   if (o === null || typeof o !== "object") throw new ParameterError("options", "expected an object");
-  const p = { ...BATTERY_DEFAULTS, ...stripUndefined(o) } as Required<Omit<BatteryOptions, "workloads" | "onMachine">>;
+  const p = { ...BATTERY_DEFAULTS, ...stripUndefined(o) } as Required<Omit<BatteryOptions, "workloads" | "onMachine" | "cvm">>;
   checkInt("seed", p.seed, 0, 0xffffffff);
   checkInt("errors", p.errors, 0, 12);
   checkInt("retouch", p.retouch, 0, 20);
@@ -94,7 +98,9 @@ export function batteryParams(o: BatteryOptions = {}): BatteryParams & { workloa
   for (const w of workloads) if (!(WORKLOAD_IDS as readonly string[]).includes(w)) throw new ParameterError("workloads", `"${String(w)}" is not a workload`, `use ${WORKLOAD_IDS.join(", ")}`);
   if (workloads.length === 0) throw new ParameterError("workloads", "no workload to run", `use some of ${WORKLOAD_IDS.join(", ")}`);
   if (o.onMachine !== undefined && typeof o.onMachine !== "function") throw new ParameterError("onMachine", "expected a function");
-  return { seed: p.seed, errors: p.errors, retouch: p.retouch, probes: p.probes, signalCostUs: p.signalCostUs, workloads, ...(o.onMachine ? { onMachine: o.onMachine } : {}) };
+  const design = cocoDesign(o.cvm?.design ?? "tdx-connect").id;
+  const folioSize = parsePageSize(o.cvm?.folioSize ?? "1G", "cvm.folioSize");
+  return { seed: p.seed, errors: p.errors, retouch: p.retouch, probes: p.probes, signalCostUs: p.signalCostUs, cvm: { design, folioSize }, workloads, ...(o.onMachine ? { onMachine: o.onMachine } : {}) };
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {

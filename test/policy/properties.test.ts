@@ -7,8 +7,8 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
-  CHOICES, DECISION_IDS, WORKLOAD_IDS, folioTest, PG_hugetlb, PG_hugetlb_freed, PG_hwpoison, scorePolicy,
-  type DecisionId, type Machine, type Policy, type WorkloadId,
+  CHOICES, COCO_DESIGNS, DECISION_IDS, WORKLOAD_IDS, folioTest, PG_hugetlb, PG_hugetlb_freed, PG_hwpoison, scorePolicy,
+  type DecisionId, type Machine, type PageSize, type Policy, type WorkloadId,
 } from "../../src/index.js";
 
 const RUNS = Number(process.env.POLICY_RUNS ?? 40);
@@ -54,6 +54,7 @@ const batteryArb = fc.record({
   retouch: fc.integer({ min: 0, max: 3 }),
   probes: fc.integer({ min: 0, max: 4 }),
   workloads: fc.subarray([...WORKLOAD_IDS], { minLength: 1 }),
+  cvm: fc.record({ design: fc.constantFrom(...COCO_DESIGNS.map((d) => d.id)), folioSize: fc.constantFrom<PageSize>("4K", "2M", "1G") }),
 });
 
 /** Independent of the model's own checker: a poisoned frame is never free, nor in a folio that could be handed out after it went bad. */
@@ -74,7 +75,9 @@ function replayHint(name: string, seed: number): string {
   return `replay: MFR_SEED=${seed} npx vitest run test/policy/properties.test.ts -t "${name}"`;
 }
 
-function check(name: string, prop: fc.IPropertyWithHooks<[Record<DecisionId, Rule>, fc.RecordValue<{ seed: number; errors: number; retouch: number; probes: number; workloads: WorkloadId[] }>]>): void {
+type Battery = typeof batteryArb extends fc.Arbitrary<infer T> ? T : never;
+
+function check(name: string, prop: fc.IPropertyWithHooks<[Record<DecisionId, Rule>, Battery]>): void {
   try {
     fc.assert(prop, { numRuns: RUNS, seed: SEED, includeErrorInReport: true });
   } catch (e) {

@@ -12,7 +12,9 @@ import { formatMetric, METRIC_IDS, METRICS } from "../../policy/metrics.js";
 import { OBJECTIONS } from "../../policy/objections.js";
 import { BATTERY_ASSUMPTIONS, BATTERY_DEFAULTS, scorePolicy, type BatteryOptions, type Scorecard } from "../../policy/scorecard.js";
 import { WORKLOAD_IDS, type WorkloadId } from "../../policy/types.js";
-import { choiceOption, intOption, listOption, numberOption, withFlags } from "../options.js";
+import type { PageSize } from "../../core/units.js";
+import { COCO_DESIGNS, type CocoDesignId } from "../../guest_memfd/designs.js";
+import { choiceOption, intOption, listOption, numberOption, pageSizeOption, withFlags } from "../options.js";
 import { emit, table } from "../output.js";
 
 interface BatteryFlags {
@@ -22,6 +24,8 @@ interface BatteryFlags {
   probes: number;
   signalCost: number;
   workloads: WorkloadId[];
+  cvmDesign: CocoDesignId;
+  cvmFolio: PageSize;
   timeout: number;
   json?: boolean;
   inProcess?: boolean;
@@ -37,13 +41,15 @@ function batteryOptions(c: Command): Command {
     .option("--probes <n>", "accesses and DMAs to healthy pages of the poisoned folio after each error", intOption(0, 16), BATTERY_DEFAULTS.probes)
     .option("--signal-cost <us>", "assumed VMM time per SIGBUS or KVM exit, µs", numberOption(0, 1e6), BATTERY_DEFAULTS.signalCostUs)
     .option("--workloads <list>", `comma-separated: ${WORKLOAD_IDS.join(", ")}`, listOption(choiceOption(WORKLOAD_IDS)), [...WORKLOAD_IDS])
+    .option("--cvm-design <d>", `the confidential guest's CoCo design: ${COCO_DESIGNS.map((d) => d.id).join(", ")}`, choiceOption(COCO_DESIGNS.map((d) => d.id)), "tdx-connect")
+    .option("--cvm-folio <size>", "the confidential guest's guest_memfd folio size: 4K (mainline), 2M or 1G (the RFC's)", pageSizeOption, "1G")
     .option("--timeout <s>", "time limit for a policy file, seconds", intOption(1, 3600), 30)
     .option("--json", "print one JSON object")
     .addOption(new Option("--in-process", "run the policy file in this process (used by the child)").hideHelp());
 }
 
 function battery(o: BatteryFlags): BatteryOptions {
-  return { seed: o.seed, errors: o.errors, retouch: o.retouch, probes: o.probes, signalCostUs: o.signalCost, workloads: o.workloads };
+  return { seed: o.seed, errors: o.errors, retouch: o.retouch, probes: o.probes, signalCostUs: o.signalCost, workloads: o.workloads, cvm: { design: o.cvmDesign, folioSize: o.cvmFolio } };
 }
 
 /** Re-runs this command in a child process (stdout/stderr passed through) with a time and memory limit. */
@@ -85,7 +91,7 @@ function scorecardReport(c: Scorecard): string {
   const ws = o.workloads;
   const out: string[] = [];
   out.push(`policy: ${c.policy.name}${c.policy.summary ? ` — ${c.policy.summary}` : ""}`);
-  out.push(`battery: ${ws.join(", ")}; seed ${o.seed}, ${o.errors} errors per workload, retouch ${o.retouch}, probes ${o.probes}, ${o.signalCostUs} µs per signal`);
+  out.push(`battery: ${ws.join(", ")}; seed ${o.seed}, ${o.errors} errors per workload, retouch ${o.retouch}, probes ${o.probes}, ${o.signalCostUs} µs per signal; confidential guest: ${o.cvm.design}, ${o.cvm.folioSize} folios`);
   out.push("");
   out.push(...table(["metric", "battery", ...ws], METRIC_IDS.map((m) => [METRICS[m].label, formatMetric(m, c.metrics[m].value), ...ws.map((w) => formatMetric(m, c.metrics[m].perWorkload[w] ?? 0))])));
   out.push("", "objections:");

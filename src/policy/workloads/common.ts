@@ -1,6 +1,8 @@
 import { Rng } from "../../core/rng.js";
 import type { Consultant } from "../consult.js";
 import type { Tally } from "../metrics.js";
+import type { PageSize } from "../../core/units.js";
+import type { CocoDesignId } from "../../guest_memfd/designs.js";
 import type { Machine } from "../../mfr/machine.js";
 import type { WorkloadId } from "../types.js";
 
@@ -15,6 +17,8 @@ export interface BatteryParams {
   probes: number;
   /** Assumed VMM time per SIGBUS or KVM exit, in µs. */
   signalCostUs: number;
+  /** The confidential guest's CoCo design and guest_memfd folio size. */
+  cvm: { design: CocoDesignId; folioSize: PageSize };
   /** Called with each Machine workload's Machine after its teardown (tests and notebooks look inside). */
   onMachine?: (workload: WorkloadId, m: Machine) => void;
 }
@@ -48,15 +52,18 @@ export function workloadRng(seed: number, k: number): Rng {
   return new Rng((seed ^ Math.imul(k + 1, 0x9e3779b9)) >>> 0);
 }
 
-/** Offsets (bytes) of `errors` errors in a memory of `nFolios` folios of `folioBytes`: distinct folios while there are folios left, a random 4K page in each. */
+/** Offsets (bytes) of `errors` errors in a memory of `nFolios` folios of `folioBytes`: distinct folios while there are folios left, a random 4K page in each, all distinct. */
 export function errorOffsets(rng: Rng, errors: number, nFolios: number, folioBytes: number): number[] {
-  const pool = Array.from({ length: nFolios }, (_, i) => i);
-  rng.shuffle(pool);
   const out: number[] = [];
+  const folios = new Set<number>();
   const seen = new Set<number>();
-  for (let i = 0; out.length < errors && i < errors * 8; i++) {
-    const off = pool[out.length % nFolios] * folioBytes + rng.nextInt(folioBytes / 4096) * 4096;
+  const pages = folioBytes / 4096;
+  while (out.length < errors && out.length < nFolios * pages) {
+    const f = rng.nextInt(nFolios);
+    if (folios.has(f) && folios.size < nFolios) continue;
+    const off = f * folioBytes + rng.nextInt(pages) * 4096;
     if (seen.has(off)) continue;
+    folios.add(f);
     seen.add(off);
     out.push(off);
   }

@@ -9,18 +9,18 @@ import { splitThroughputLoss, Tally } from "../metrics.js";
 import { errorOffsets, plural, probeOffsets, workloadRng, type BatteryParams, type WorkloadInfo, type WorkloadRun } from "./common.js";
 
 const MEMORY = "16G";
-const FOLIO = "1G" as const;
-const DESIGN = "tdx-connect" as const;
 
 export const CVM_WORKLOAD: WorkloadInfo = {
   id: "cvm", title: "confidential guest on guest_memfd", chapter: 4,
-  setup: `a confidential VM with ${MEMORY} of private memory in one guest_memfd of ${FOLIO} folios (the 1G RFC's; mainline has 4K), a passthrough device under ${cocoDesign(DESIGN).name}, whose DMA goes through the CPU's stage-2; errors are found by a patrol scrubber (a vCPU consuming one first would, on 7.3, end the VM whatever the policy: truncate_error_folio() turns MF_DELAYED into MF_FAILED and kill_me_maybe() into kill_me_now())`,
+  setup: `a confidential VM with ${MEMORY} of private memory in one guest_memfd of 1G folios (the 1G RFC's; mainline has 4K), a passthrough device under ${cocoDesign("tdx-connect").name}, whose DMA goes through the CPU's stage-2 (both can be changed: BatteryOptions.cvm); errors are found by a patrol scrubber (a vCPU consuming one first would, on 7.3, end the VM whatever the policy: truncate_error_folio() turns MF_DELAYED into MF_FAILED and kill_me_maybe() into kill_me_now())`,
   asks: "gmemError at each error",
 };
 
 export function runCvm(consult: Consultant, p: BatteryParams): WorkloadRun {
   const tally = new Tally("cvm");
   const notes: string[] = [];
+  const DESIGN = p.cvm.design;
+  const FOLIO = p.cvm.folioSize;
   const design = cocoDesign(DESIGN);
   const vm = new GuestMemfdVm({ memory: MEMORY, folioSize: FOLIO, design: DESIGN });
   const folioPages = vm.folioPages;
@@ -40,13 +40,13 @@ export function runCvm(consult: Consultant, p: BatteryParams): WorkloadRun {
     });
     errorsIn.set(f, (errorsIn.get(f) ?? 0) + 1);
     vm.poison(gfn, { policy: choice });
-    if (choice === "split-then-zap") split2m.add(Math.floor((gfn - vm.baseGfn) / 512));
+    if (choice === "split-then-zap" && FOLIO !== "4K") split2m.add(Math.floor((gfn - vm.baseGfn) / 512));
     for (let r = 0; r < p.retouch; r++) {
       const a = vm.vcpuAccess(gfn);
       if (a.result === "poison-consumed") tally.add("repeatedConsumption", 1, "a vCPU read the poisoned page the secure world still maps");
       else if (a.result === "KVM_EXIT_MEMORY_FAULT") exits++;
       const d = vm.dma(gfn);
-      if (d.result === "poison-consumed") tally.add("dmaToPoison", 1, "the device's DMA read the poisoned page through the stage-2 it shares with the CPU");
+      if (d.result === "poison-consumed") tally.add("dmaToPoison", 1, design.iommuSharesStage2 ? "the device's DMA read the poisoned page through the stage-2 it shares with the CPU" : "the device's DMA read the poisoned page through IOMMU tables nothing told about the error");
     }
     const start = (f * folioPages) * 4096;
     for (const off of probeOffsets(start, folioPages * 4096, p.probes, poisoned)) {
@@ -58,6 +58,7 @@ export function runCvm(consult: Consultant, p: BatteryParams): WorkloadRun {
       }
       const d = vm.dma(g);
       if (d.result === "dma-fault") tally.add("guestBreakage", 1, "the device faulted on a healthy GFN: the zap also took it out of the IOMMU's (shared) stage-2");
+      else if (d.result === "poison-consumed") tally.add("dmaToPoison", 1, "the device's DMA read a poisoned page");
     }
   });
 
