@@ -7,4 +7,5 @@ export * from "./consult.js";
 export * from "./metrics.js";
 export * from "./objections.js";
 export * from "./scorecard.js";
+export * from "./kernel-lab.js";
 export type { BatteryParams, WorkloadInfo, WorkloadRun } from "./workloads/common.js";

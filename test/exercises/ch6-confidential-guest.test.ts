@@ -3,7 +3,7 @@
 // several CoCo designs and guest_memfd folio sizes. Scored with scorePolicy() on the cvm workload.
 import { describe, it } from "vitest";
 import { cocoDesign, scorePolicy, type CocoDesignId, type PageSize } from "../../src/index.js";
-import { fail, loadExercise, pick, seeded } from "./_harness.js";
+import { fail, loadExercise, seeded } from "./_harness.js";
 import { explain, noViolations, tryDecisions } from "./_policy.js";
 
 const ID = "ch6-confidential-guest";
@@ -32,7 +32,6 @@ describe("ch6.3 keep a confidential guest running through three errors", () => {
           if (card.metrics.repeatedConsumption.value > 0) fail(`${where}: repeated consumption ${explain(card, "repeatedConsumption")}; no vCPU may read a poisoned page again`);
         }
       }
-      void pick;
     });
   });
 });
