@@ -11,6 +11,7 @@ import PinLifetimeChart from "./components/PinLifetimeChart.vue";
 import PfnDispatchChart from "./components/PfnDispatchChart.vue";
 import ZapCostChart from "./components/ZapCostChart.vue";
 import GmemPolicyChart from "./components/GmemPolicyChart.vue";
+import PolicyScorecardChart from "./components/PolicyScorecardChart.vue";
 import "./custom.css";
 
 export default {
@@ -27,5 +28,6 @@ export default {
     app.component("PfnDispatchChart", PfnDispatchChart);
     app.component("ZapCostChart", ZapCostChart);
     app.component("GmemPolicyChart", GmemPolicyChart);
+    app.component("PolicyScorecardChart", PolicyScorecardChart);
   },
 } satisfies Theme;
