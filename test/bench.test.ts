@@ -27,6 +27,7 @@ describe("npm run bench", { timeout: 120_000 }, () => {
     expect(out.goalMet).toBe(out.ratio <= out.goal);
     expect(out.notebookSeconds, "--skip-notebook").toBeNull();
     expect(out.scenario.machine640G.violations, "no invariant broken during the error storm").toBe(0);
+    expect(out.scorecardMs.onePolicy > 0 && out.scorecardMs.builtins > out.scorecardMs.onePolicy, "Chapter 6 scorecard timings").toBe(true);
   });
 
   it("rejects an unknown flag with one line and exit code 2", () => {

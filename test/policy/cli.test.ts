@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { BATTERY_ASSUMPTIONS, decisionList, scoreBuiltins, scorePolicy, type Policy } from "../../src/index.js";
+import { BATTERY_ASSUMPTIONS, KERNEL_LAB_SLOTS, decisionList, scoreBuiltins, scorePolicy, type Policy } from "../../src/index.js";
 
 const ROOT = join(__dirname, "..", "..");
 const dir = mkdtempSync(join(tmpdir(), "mfr-lab-policy-"));
@@ -83,6 +83,8 @@ describe("mfr-lab policy", { timeout: 120_000 }, () => {
     const r = cli("policy", "decisions", "--json");
     expect(r.code).toBe(0);
     expect(JSON.parse(r.out).decisions).toEqual(viaJson(decisionList()));
+    expect(JSON.parse(r.out).kernelLab).toEqual(viaJson(KERNEL_LAB_SLOTS));
+    expect(cli("policy", "decisions").out).toMatch(/kernel lab, unmap: .*pending/);
   });
 
   const broken: [string, string, RegExp][] = [

@@ -7,6 +7,7 @@ import { Option, type Command } from "commander";
 import { projectRoot } from "../../grader/manifest.js";
 import { BUILTIN_POLICIES } from "../../policy/builtins.js";
 import { decisionList } from "../../policy/decisions.js";
+import { KERNEL_LAB_SLOTS, kernelLabSlots } from "../../policy/kernel-lab.js";
 import { checkPolicyPath, loadPolicyFile } from "../../policy/load.js";
 import { formatMetric, METRIC_IDS, METRICS } from "../../policy/metrics.js";
 import { OBJECTIONS } from "../../policy/objections.js";
@@ -169,13 +170,14 @@ export function registerPolicy(program: Command): void {
     .option("--json", "print one JSON object")
     .action((o: { json?: boolean }) => {
       const list = decisionList();
-      emit(!!o.json, { decisions: list }, () =>
+      emit(!!o.json, { decisions: list, kernelLab: KERNEL_LAB_SLOTS }, () =>
         list
           .flatMap((d) => [
             `${d.id}: ${d.title} (Chapter ${d.chapter})`,
             `  ${d.question}`,
             `  asked ${d.asked}`,
             ...d.choices.map((ch) => `  - ${ch.id}${ch.mainline ? " (mainline 7.3)" : ""}: ${ch.does} [${ch.source}]`),
+            ...kernelLabSlots(d.id).map((k) => `  kernel lab, ${k.choice}: ${k.observable}: ${k.replayable !== true ? `model only (${k.replayable})` : k.results ? k.results.map((r) => `${r.kernel} ${r.observed}`).join("; ") : "pending"}`),
             "",
           ])
           .join("\n")
