@@ -67,7 +67,7 @@ export const OBJECTIONS: { readonly [O in ObjectionId]: ObjectionInfo } = {
     who: "Jason Gunthorpe, 20 Jan 2025 (on the RFC's VFIO extension)",
     claim: "after Ankit Agrawal's patches the dispatch is on the physical address, not an address space: what happens is up to the driver that owns the memory",
     metric: "guestBreakage", workloads: ["vfio"],
-    fails: "an error in device memory reaches nobody who handles it, and the VMM is killed",
+    fails: "an error in device memory reaches nobody who handles it, and the VMM is lost",
     passes: "every device-memory error reaches someone who handles it",
     failing: (src) => src.filter(inWorkloads(["vfio"])),
   },

@@ -52,6 +52,7 @@ export const BATTERY_ASSUMPTIONS: readonly string[] = [
   "VMM time on signals is the count of SIGBUSes and KVM_EXIT_MEMORY_FAULT exits the VMM handled times signalCostUs (50 µs by default, an assumption: no measurement was read); only the ranking by count is solid.",
   "The workloads are small (512M, 4G, 128M, 16G and 20G) so that a scorecard runs in a browser; memory figures scale with folio size and error count, not with guest size.",
   "Mainline is Linux 7.3 as read: no MFD_MF_KEEP_UE_MAPPED, no free_has_hwpoisoned(), truncate_error_folio() turning MF_DELAYED into MF_FAILED, memory_failure_pfn() and the nvgrace-gpu registration merged.",
+  "A consumption that memory_failure() neither recovers nor signals ends with x86's kill_me_maybe() calling kill_me_now(), a SIGBUS with no address: the battery counts that VM as lost (guest-visible breakage). That an arm64 host's SEA path ends the same way is an assumption.",
   "A policy's answers are checked before the model acts: an answer that is not a choice, or a decision that throws, is reported and mainline's answer used; a request the model cannot carry out safely (demoting a folio a device pins) is refused and reported; a poisoned frame the model catches on the free lists is reported and taken off before anything can allocate it.",
 ];
 

@@ -12,7 +12,7 @@ const MEMORY = "16G";
 
 export const CVM_WORKLOAD: WorkloadInfo = {
   id: "cvm", title: "confidential guest on guest_memfd", chapter: 4,
-  setup: `a confidential VM with ${MEMORY} of private memory in one guest_memfd of 1G folios (the 1G RFC's; mainline has 4K), a passthrough device under ${cocoDesign("tdx-connect").name}, whose DMA goes through the CPU's stage-2 (both can be changed: BatteryOptions.cvm); errors are found by a patrol scrubber (a vCPU consuming one first would, on 7.3, end the VM whatever the policy: truncate_error_folio() turns MF_DELAYED into MF_FAILED and kill_me_maybe() into kill_me_now())`,
+  setup: `a confidential VM with ${MEMORY} of private memory in one guest_memfd of 1G folios (the 1G RFC's; mainline has 4K), a passthrough device under ${cocoDesign("tdx-connect").name}, whose DMA goes through the CPU's stage-2 (both can be changed: BatteryOptions.cvm); errors are found by a patrol scrubber (had a vCPU consumed one first, 7.3 would send the VMM a SIGBUS with no address whatever the policy: truncate_error_folio() turns MF_DELAYED into MF_FAILED, and kill_me_maybe() then calls kill_me_now(), which Sean Christopherson read as likely killing the VM)`,
   asks: "gmemError at each error",
 };
 

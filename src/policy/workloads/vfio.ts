@@ -25,7 +25,11 @@ export const VFIO_WORKLOAD: WorkloadInfo = {
   asks: "pfnError at each error",
 };
 
-/** Runs the VFIO workload; x86's kill_me_maybe() decides what an unrecovered consumption does (an assumption for an arm64 Grace host). */
+/**
+ * Runs the VFIO workload. x86's kill_me_maybe() decides what an unrecovered consumption does (a
+ * SIGBUS with no address, kill_me_now(), counted as the end of the VM); that an arm64 Grace host's
+ * SEA path ends the same way is an assumption.
+ */
 export function runVfio(consult: Consultant, p: BatteryParams): WorkloadRun {
   const tally = new Tally("vfio");
   const notes: string[] = [];
@@ -89,8 +93,8 @@ export function runVfio(consult: Consultant, p: BatteryParams): WorkloadRun {
       if (ar.ret !== 0) {
         // x86 kill_me_maybe(): memory_failure() neither recovered nor signalled → kill_me_now().
         killed = true;
-        tally.add("guestBreakage", 1, `the VMM was killed: the error on ${onMem ? "mem1" : "gpu0"} reached no registered driver (MF_IGNORED, -EBUSY), so kill_me_maybe() called kill_me_now()`);
-        notes.push(`error ${i + 1}: nobody handled the PFN; the VMM was killed at its first consumption`);
+        tally.add("guestBreakage", 1, `the VMM was lost: the error on ${onMem ? "mem1" : "gpu0"} reached no registered driver (MF_IGNORED, -EBUSY), so kill_me_maybe() called kill_me_now(): a SIGBUS with no address, which the model counts as the end of the VM`);
+        notes.push(`error ${i + 1}: nobody handled the PFN; the VMM got a SIGBUS with no address at its first consumption (counted as killed)`);
       }
     }
   }
