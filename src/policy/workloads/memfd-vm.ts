@@ -125,6 +125,8 @@ export function runMemfdVm(which: "vm-thp" | "vm-1g" | "dma", consult: Consultan
       memoryFailure: (pfn) => {
         const f = m.mem.pageFolio(pfn);
         if (!f || f.pincount === 0 || !f.mapping || c.closed) return;
+        // Asked once per error: a consumption of a page already handled is not a new decision.
+        if (f.rawHwp?.has(pfn) || m.mem.hwpoison.has(pfn)) return;
         if (askPinned(f, "error") === "revoke") c.revokeFile(f.mapping, f.index, f.index + folioNrPages(f), "policy: revoke at the error");
       },
       fileRangeRemove: (as, s, e, reason) => {
