@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import {
   BUILTIN_POLICIES, CHOICES, DECISION_IDS, DECISIONS, MAINLINE, METRIC_IDS, OBJECTION_IDS, RFC_V2, batteryParams, builtinPolicy, choiceInfo,
-  policyFromChoices, scorePolicy, toPolicy, type Machine, type PolicyChoices, type WorkloadId,
+  policyFromChoices, Rng, scorePolicy, toPolicy, type Machine, type PolicyChoices, type WorkloadId,
 } from "../../src/index.js";
 
 const G = 2 ** 30;
@@ -205,6 +205,17 @@ describe("answers the model does not take", () => {
 });
 
 describe("objections", () => {
+  it("for a policy of constant choices, which objections fail and where does not depend on the battery's seed (exercise ch6.4 relies on it)", () => {
+    const rng = new Rng(2026);
+    const where = (c: PolicyChoices, seed: number) =>
+      scorePolicy(policyFromChoices(c), { seed }).objections.filter((o) => o.failed).map((o) => `${o.id}:${[...new Set(o.evidence.map((e) => e.workload))].join("+")}`).join(" ");
+    for (let i = 0; i < 12; i++) {
+      const c = Object.fromEntries(DECISION_IDS.map((d) => [d, CHOICES[d][rng.nextInt(CHOICES[d].length)]])) as unknown as PolicyChoices;
+      const first = where(c, 1);
+      for (const seed of [2, 99, 123456]) expect(where(c, seed), `${JSON.stringify(c)}, seed ${seed}`).toBe(first);
+    }
+  });
+
   it("mainline 7.3 fails every objection, each with the cost sources that show it", () => {
     const c = scorePolicy(MAINLINE);
     expect(c.objections.map((o) => o.id)).toEqual([...OBJECTION_IDS]);
