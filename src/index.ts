@@ -21,3 +21,4 @@ export * from "./scenario/index.js";
 export * from "./iommufd/index.js";
 export * from "./vfio/index.js";
 export * from "./guest_memfd/index.js";
+export * from "./policy/index.js";

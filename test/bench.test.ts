@@ -31,6 +31,7 @@ describe("npm run bench", { timeout: 300_000 }, () => {
     expect(out.kernels.map((k: { id: string }) => k.id), "--quick boots 7.3 once").toEqual(["7.3"]);
     expect(out.kernels[0].bootSeconds).toBeGreaterThan(0);
     expect(out.kernels[0].emptyRunSeconds).toBeGreaterThanOrEqual(out.kernels[0].bootSeconds);
+    expect(out.scorecardMs.onePolicy > 0 && out.scorecardMs.builtins > out.scorecardMs.onePolicy, "Chapter 6 scorecard timings").toBe(true);
   });
 
   it("rejects an unknown flag with one line and exit code 2", () => {

@@ -7,4 +7,5 @@ export const CHAPTERS: readonly { text: string; link: string }[] = [
   { text: "3. iommufd pinning", link: "/chapters/03-iommufd-pinning" },
   { text: "4. guest_memfd and the secure world", link: "/chapters/04-guest-memfd-secure-world" },
   { text: "5. VFIO MMIO poison dispatch", link: "/chapters/05-vfio-mmio-poison" },
+  { text: "6. Design your own policy", link: "/chapters/06-design-your-own-policy" },
 ];

@@ -27,6 +27,7 @@ import { chapter2Values } from "./lib-values-ch2.js";
 import { chapter3Values } from "./lib-values-ch3.js";
 import { chapter4Values } from "./lib-values-ch4.js";
 import { chapter5Values } from "./lib-values-ch5.js";
+import { chapter6Values } from "./lib-values-ch6.js";
 
 /** The IO working set the chapter uses as its example: fits 64 × 2M, not 64 × 4K. */
 const EXAMPLE_WS = 64 * 1024 * 1024;
@@ -172,6 +173,7 @@ export function libValues(): Record<string, string | number> {
   Object.assign(v, chapter3Values());
   Object.assign(v, chapter4Values());
   Object.assign(v, chapter5Values());
+  Object.assign(v, chapter6Values());
   return v;
 }
 

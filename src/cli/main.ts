@@ -13,6 +13,7 @@ import { registerGrade } from "./commands/grade.js";
 import { registerLearn } from "./commands/learn.js";
 import { registerScenario } from "./commands/scenario.js";
 import { registerKernels } from "./commands/kernels.js";
+import { registerPolicy } from "./commands/policy.js";
 
 export function buildProgram(): Command {
   const program = new Command("mfr-lab")
@@ -30,6 +31,7 @@ export function buildProgram(): Command {
   registerLearn(program);
   registerScenario(program);
   registerKernels(program);
+  registerPolicy(program);
   for (const c of program.commands) c.exitOverride().configureOutput({ writeErr: (s) => process.stderr.write(s.split("\n")[0] + "\n") });
   return program;
 }

@@ -230,7 +230,7 @@ export class GuestMemfdVm {
     this.checkGfn(gfn);
     if (this.poisoned.has(gfn)) return true;
     // After a split the poisoned page is its own 4K folio; the rest are healthy folios.
-    if (this.policy === "split-then-zap") return false;
+    if (this.splitFolios.has(this.folioOf(gfn))) return false;
     return this.hwpoisonScope === "folio" && (this.poisonedIn.get(this.folioOf(gfn)) ?? 0) > 0;
   }
 
@@ -269,8 +269,11 @@ export class GuestMemfdVm {
    * .error_remove_folio (kvm_gmem_error_folio()) through truncate_error_folio(). `actionRequired`:
    * a vCPU consumed it (x86 kill_me_maybe() runs memory_failure() with MF_ACTION_REQUIRED).
    */
-  poison(gfn: number, opts: { actionRequired?: boolean } = {}): GmemPoisonResult {
+  poison(gfn: number, opts: { actionRequired?: boolean; policy?: GmemPolicy } = {}): GmemPoisonResult {
     this.checkGfn(gfn);
+    // `policy`: this error's policy instead of the VM's (a userspace MFR policy asked per error, Chapter 6).
+    const policy = opts.policy ?? this.policy;
+    if (!(GMEM_POLICIES as readonly string[]).includes(policy)) throw new ParameterError("policy", `"${String(policy)}" is not a policy`, `use ${GMEM_POLICIES.join(", ")}`);
     const index = kvmGmemGetIndex(this.binding, gfn);
     const f = this.folioOf(gfn);
     const range = this.folioGfns(f);
@@ -287,11 +290,11 @@ export class GuestMemfdVm {
     steps.push(`TestSetPageHWPoison(); the page belongs to a ${this.folioSize} guest_memfd folio (${fmt(this.folioPages)} pages)`);
     if (this.folioSize !== "4K") steps.push(`ASSUMPTION: the ${this.folioSize} folio (the 1G RFC's, whose TODO says memory error handling is not implemented) reaches kvm_gmem_error_folio() whole, like a 4K one`);
 
-    if (this.policy === "zap-folio") {
+    if (policy === "zap-folio") {
       const z = kvmGmemErrorFolio([this.binding], index, this.folioSize);
       steps.push(...z.steps);
       this.zappedFolios.set(f, new Set());
-    } else if (this.policy === "keep-mapped") {
+    } else if (policy === "keep-mapped") {
       steps.push(`POLICY keep-mapped (Jason's reframing, not kernel code): nothing is zapped; the secure world's stage-2 keeps all ${fmt(this.folioPages)} GFNs of the folio mapped, the poisoned one included`);
       steps.push("a later access to the poisoned page consumes the poison again (repeated consumption)");
     } else {

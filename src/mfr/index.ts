@@ -16,5 +16,7 @@ export { splitFolio } from "./split.js";
 export { unpoisonMemory } from "./unpoison.js";
 export { softOfflinePage } from "./soft-offline.js";
 export { removeMappingRange, filemapOfflineHwpoisonFolio } from "./policy/memfd-offline.js";
+export { demoteHugetlbFolio, hugetlbDemoteRefusal, type DemoteRefusal } from "./policy/hugetlb-split.js";
+export type { MfPolicyHooks, ReleasePath } from "./policy/hooks.js";
 export { checkInvariants, summarize, type MachineSummary } from "./invariants.js";
 export { memoryLostByPolicy, memoryLostSeries, errorPattern, bootGuestVm, runPolicyLoss, MEMFD_MF_POLICIES, type MemfdMfPolicy, type MemoryLostOptions, type MemoryLostResult, type PolicyLoss, type GuestVm } from "./policy/memory-lost.js";

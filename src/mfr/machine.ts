@@ -16,6 +16,7 @@ import { unpoisonMemory } from "./unpoison.js";
 import { softOfflinePage } from "./soft-offline.js";
 import { fileRead, fileSync, fileWrite } from "./file-io.js";
 import { removeMappingRange } from "./policy/memfd-offline.js";
+import type { MfPolicyHooks } from "./policy/hooks.js";
 import { checkInvariants, summarize, type MachineSummary } from "./invariants.js";
 import { folioPageSize, vmaAddress } from "./mm/util.js";
 import { hasChange, parseKernelVersion, type KernelVersion } from "./kernel-version.js";
@@ -79,6 +80,8 @@ export interface MachineOptions {
    * (Jiaqi Yan, 21 Jan 2025: never offline a DMA-pinned folio; return -EBUSY and leave it alone).
    */
   offlinePinned?: "try" | "ebusy";
+  /** Decision hooks of a userspace MFR policy (Chapter 6, src/policy); none by default. */
+  policyHooks?: MfPolicyHooks;
 }
 
 /**
@@ -191,6 +194,7 @@ export class Machine {
       recordEvents: options.recordEvents ?? true,
       checkEveryStep: options.checkEveryStep ?? true,
       offlinePinned: options.offlinePinned ?? "try",
+      policyHooks: options.policyHooks ?? {},
     };
     if (!["v1", "v1-buggy", "v2"].includes(this.opts.policyVariant)) {
       throw new ParameterError("policyVariant", `"${this.opts.policyVariant}" is not a variant`, "use v1, v1-buggy or v2");

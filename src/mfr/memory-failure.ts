@@ -12,6 +12,7 @@ import {
 } from "./mm/folio.js";
 import { clearEntry, setEntry } from "./mm/pagetable.js";
 import { splitFolio } from "./split.js";
+import { demoteHugetlbFolio } from "./policy/hugetlb-split.js";
 
 /**
  * action_result(): logs, counts (per-node stats and num_poisoned_pages) and returns 0 for
@@ -105,7 +106,9 @@ export function memoryFailure(m: Machine, pfn: number, flags: number, current: n
   folio.mfRefs++;
   if (folio.order > 0) {
     folio.flags |= PG_has_hwpoisoned;
-    if (!splitFolio(m, folio, pfn)) {
+    // Not in mainline: a policy hook (Chapter 6) may keep the folio whole, as if the split had failed.
+    const split = m.opts.policyHooks.splitLargeFolio?.(folio, pfn) ?? true;
+    if (!split || !splitFolio(m, folio, pfn)) {
       killProcsNow(m, folio, pfn, flags, current);
       folio.mfRefs--;
       mem.putFolio(folio, 1, "put_page after failed split");
@@ -247,11 +250,12 @@ function mePagecacheClean(m: Machine, p: number, f: Folio): MfResult {
   if (f.anon) return "MF_RECOVERED";
   if (!f.mapping) return "MF_FAILED";
   // truncate_error_folio(): shmem keeps the folio (shmem_error_remove_folio returns 0); a disk
-  // file system removes it from the page cache (generic_error_remove_folio).
-  const shmem = f.mapping.fs === "shmem";
-  if (!shmem) removeFromPageCache(m, f);
+  // file system removes it from the page cache (generic_error_remove_folio). A hugetlbfs page only
+  // gets here after a policy demoted its folio (Chapter 6); hugetlbfs keeps it too.
+  const keeps = f.mapping.fs === "shmem" || f.mapping.fs === "hugetlbfs";
+  if (!keeps) removeFromPageCache(m, f);
   let ret: MfResult = "MF_RECOVERED";
-  if (hasExtraRefcount(m, f, shmem)) ret = "MF_FAILED";
+  if (hasExtraRefcount(m, f, keeps)) ret = "MF_FAILED";
   return ret;
 }
 
@@ -394,6 +398,8 @@ function getHugePageForHwpoison(m: Machine, f: Folio, p: number, flags: number):
 function tryMemoryFailureHugetlb(m: Machine, pfn: number, flags: number, current: number): MemoryFailureResult | null {
   const f = m.mem.pageFolio(pfn);
   if (!f || !folioTest(f, PG_hugetlb)) return null; // MF_HUGETLB_NON_HUGEPAGE
+  // Not in mainline: a policy hook (Chapter 6) may demote the folio; the page is then handled as a small one.
+  if (m.opts.policyHooks.splitHugetlbFolio?.(f, pfn) && demoteHugetlbFolio(m, f, pfn)) return null;
   let got = getHugePageForHwpoison(m, f, pfn, flags);
   if (got.res === MF_HUGETLB_RETRY) {
     flags |= MF_NO_RETRY;

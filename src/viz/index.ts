@@ -5,3 +5,4 @@ export * from "./timeline.js";
 export * from "./pinning.js";
 export * from "./vfio.js";
 export * from "./guest-memfd.js";
+export * from "./policy.js";

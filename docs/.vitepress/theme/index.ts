@@ -13,6 +13,7 @@ import ZapCostChart from "./components/ZapCostChart.vue";
 import GmemPolicyChart from "./components/GmemPolicyChart.vue";
 import FidelityTable from "./components/FidelityTable.vue";
 import KnownDifferences from "./components/KnownDifferences.vue";
+import PolicyScorecardChart from "./components/PolicyScorecardChart.vue";
 import "./custom.css";
 
 export default {
@@ -31,5 +32,6 @@ export default {
     app.component("GmemPolicyChart", GmemPolicyChart);
     app.component("FidelityTable", FidelityTable);
     app.component("KnownDifferences", KnownDifferences);
+    app.component("PolicyScorecardChart", PolicyScorecardChart);
   },
 } satisfies Theme;

@@ -55,6 +55,11 @@ export class MmAddressSpace {
     const n = basePagesPer(this.folioSize);
     const f = this.pages.get(index - (index % n));
     if (f && f.index + 2 ** f.order > index) return f;
+    // A 1G folio demoted by a policy (Chapter 6) leaves 2M folios at 2M boundaries.
+    if (n > 512) {
+      const g = this.pages.get(index - (index % 512));
+      if (g && g.index + 2 ** g.order > index) return g;
+    }
     // A shmem THP split after poison leaves order-0 folios at every index.
     return n > 1 ? this.pages.get(index) : undefined;
   }

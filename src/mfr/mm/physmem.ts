@@ -82,6 +82,18 @@ export class PhysMem {
 
   private readonly freeHasHwpoisoned: boolean;
 
+  /** Hugetlb folios whose poisoned raw pages are to be offlined when the folio is freed ("deferred" release, Chapter 6). */
+  private readonly deferredOffline = new Map<Folio, number[]>();
+
+  /** Marks a hugetlb folio to be dissolved, its `raws` kept off the allocator, when its last reference drops. */
+  offlineWhenFreed(f: Folio, raws: readonly number[]): void {
+    this.deferredOffline.set(f, [...raws]);
+  }
+
+  isDeferredOffline(f: Folio): boolean {
+    return this.deferredOffline.has(f);
+  }
+
   private readonly hvoRestoreFails: boolean;
 
   /** page_folio(pfn): the allocated folio containing pfn, if any. */
@@ -203,6 +215,17 @@ export class PhysMem {
       f.flags = (f.flags & (PG_hugetlb | PG_hwpoison | PG_hugetlb_raw_hwp_unreliable | PG_hugetlb_vmemmap_optimized)) | PG_hugetlb_freed;
       h.freeList.push(f);
       this.log.push({ kind: "free", pfn: f.pfn, order: f.order, what: `hugetlb ${h.size} to pool` });
+      const raws = this.deferredOffline.get(f);
+      if (raws) {
+        // The "deferred" release path (a proposal): the free_folio time offline.
+        this.deferredOffline.delete(f);
+        if (this.dissolveFreeHugetlbFolio(f) === 0) {
+          for (const raw of raws) {
+            this.takePageOffBuddy(raw, "deferred offline at free");
+            this.hwpoison.add(raw);
+          }
+        }
+      }
       return;
     }
     this.folios.delete(f.pfn);

@@ -2,6 +2,7 @@ import type { Machine } from "../machine.js";
 import { folioMaybeDmaPinned, folioNrPages, folioTest, PG_hugetlb, PG_hwpoison, type Folio } from "../mm/folio.js";
 import type { MmAddressSpace } from "../mm/mapping.js";
 import { entriesIn } from "../mm/pagetable.js";
+import type { ReleasePath } from "./hooks.js";
 
 /**
  * Removes the folios of [startIdx, endIdx) (4K page offsets) from a memfd: truncate, hole
@@ -33,18 +34,25 @@ export function removeMappingRange(m: Machine, as: MmAddressSpace, startIdx: num
   for (const f of as.pages.values()) if (f.index >= startIdx && f.index + folioNrPages(f) <= endIdx) victims.push(f);
   victims.sort((a, b) => a.index - b.index);
   const keep = as.keepUeMapped();
-  const variant = m.opts.policyVariant;
-  const batch = keep && variant !== "v2" ? victims.filter((f) => folioTest(f, PG_hwpoison)) : [];
+  let path: ReleasePath = m.opts.policyVariant;
+  const hook = m.opts.policyHooks.releasePath;
+  if (keep && hook) {
+    // Not in mainline or the RFC: a userspace MFR policy (Chapter 6) picks the release path.
+    const poisoned = victims.filter((f) => folioTest(f, PG_hwpoison));
+    if (poisoned.length > 0) path = hook(as, poisoned, reason);
+  }
+  const perFolio = path === "v2" || path === "deferred";
+  const batch = keep && (path === "v1" || path === "v1-buggy") ? victims.filter((f) => folioTest(f, PG_hwpoison)) : [];
   if (batch.length > 0) m.log.push({ kind: "policy", what: `populate_memfd_hwp_folios: ${batch.length} HWPoison folio(s) before ${reason}` });
   for (const f of victims) {
     as.pages.delete(f.index);
     f.mapping = null;
     m.mem.putFolio(f, folioNrPages(f), `${reason}: page cache removal`);
-    if (keep && variant === "v2" && folioTest(f, PG_hwpoison)) filemapOfflineHwpoisonFolio(m, as, f);
+    if (keep && perFolio && folioTest(f, PG_hwpoison)) filemapOfflineHwpoisonFolio(m, as, f, path);
   }
   if (batch.length > 0) {
     m.log.push({ kind: "policy", what: `offline_memfd_hwp_folios: ${batch.length} folio(s) after ${reason}` });
-    for (const f of batch) filemapOfflineHwpoisonFolio(m, as, f);
+    for (const f of batch) filemapOfflineHwpoisonFolio(m, as, f, path);
   }
 }
 
@@ -53,10 +61,11 @@ export function removeMappingRange(m: Machine, as: MmAddressSpace, startIdx: num
  * drop MF's reference per raw poisoned page, dissolve the now free folio into 4K pages
  * (healthy ones go back to the buddy allocator), and keep each raw poisoned page off it.
  */
-export function filemapOfflineHwpoisonFolio(m: Machine, as: MmAddressSpace, f: Folio): void {
-  if (!as.keepUeMapped() || !folioTest(f, PG_hugetlb)) return;
+export function filemapOfflineHwpoisonFolio(m: Machine, as: MmAddressSpace, f: Folio, path: ReleasePath = m.opts.policyVariant): void {
+  if (!as.keepUeMapped() || !folioTest(f, PG_hugetlb) || path === "leave") return;
   const mem = m.mem;
-  if (m.opts.offlinePinned === "ebusy" && folioMaybeDmaPinned(f)) {
+  const pinned = folioMaybeDmaPinned(f) ? m.opts.policyHooks.offlinePinned?.(f) ?? m.opts.offlinePinned : "try";
+  if (pinned === "ebusy") {
     // Jiaqi Yan (21 Jan 2025): a DMA-pinned folio is never offlined; MF keeps its references.
     m.log.push({ kind: "policy", what: `filemap_offline_hwpoison_folio: -EBUSY, folio at pfn ${f.pfn} is DMA-pinned (${f.pincount} pins), left in place`, pfn: f.pfn });
     return;
@@ -70,8 +79,14 @@ export function filemapOfflineHwpoisonFolio(m: Machine, as: MmAddressSpace, f: F
   // the folio is no longer hugetlb_migratable), the point raised in review of v3 (Mar 2026).
   f.rawHwp = null;
   const held = f.mfRefs;
+  if (path === "deferred" && f.ref > held) {
+    // The proposal: MF lets go now and the folio is offlined when its last reference drops.
+    mem.offlineWhenFreed(f, raws);
+    m.log.push({ kind: "policy", what: `deferred: folio at pfn ${f.pfn} still has ${f.ref - held} other reference(s); offline when the last one drops`, pfn: f.pfn });
+  }
   f.mfRefs = 0;
   if (held > 0) mem.putFolio(f, held, "filemap_offline_hwpoison_folio");
+  if (mem.isDeferredOffline(f) || !mem.folios.has(f.pfn)) return;
   const ret = mem.dissolveFreeHugetlbFolio(f);
   if (ret !== 0) {
     // The raw list is gone; the folio stays HWPoison as a whole and, once free, is never dequeued again.
@@ -81,7 +96,7 @@ export function filemapOfflineHwpoisonFolio(m: Machine, as: MmAddressSpace, f: F
     return;
   }
   for (const raw of raws) {
-    const buggy = m.opts.policyVariant === "v1-buggy";
+    const buggy = path === "v1-buggy";
     if (buggy && !mem.buddy.isBuddyHead(raw)) {
       // `if (PageBuddy(page) && !take_page_off_buddy(page))`: a page inside a merged block is not PageBuddy.
       m.log.push({ kind: "offline", pfn: raw, how: "left-in-buddy", by: "filemap_offline_hwpoison_folio_hugetlb (v1)" });
