@@ -29,6 +29,22 @@ function json(...args: string[]) {
 }
 
 describe("mfr-lab CLI", { timeout: 60_000 }, () => {
+  it("--kernel-version on memory-lost and pin-life: the kernel is echoed, a version the model lacks is one line and exit 2", () => {
+    expect(json("memory-lost", "--errors", "2", "--guest", "4G", "--folio", "2M", "--kernel-version", "6.12").kernel).toBe("6.12");
+    expect(json("memory-lost", "--errors", "2", "--guest", "4G", "--folio", "2M").kernel).toBe("7.3");
+    const old = json("pin-life", "--policy", "none", "--errors", "1", "--guest", "2G", "--days", "3", "--kernel-version", "6.12").series[0].options;
+    expect(old, "6.12 has no IOMMU_IOAS_MAP_FILE: guest RAM is mapped by address").toMatchObject({ kernel: "6.12", map: "va" });
+    const noFile = cli("pin-life", "--kernel-version", "6.12", "--map", "file");
+    expect(noFile.code).toBe(2);
+    expect(noFile.err).toMatch(/--map: kernel 6\.12 has no IOMMU_IOAS_MAP_FILE/);
+    for (const cmd of ["memory-lost", "pin-life", "scenario"]) {
+      const r = cli(cmd, ...(cmd === "scenario" ? [join(ROOT, "scenarios", "buddy-page.yaml")] : []), "--kernel-version", "5.15");
+      expect(r.code, cmd).toBe(2);
+      expect(r.err.trim().split("\n"), cmd).toHaveLength(1);
+      expect(r.err, cmd).toMatch(/--kernel-version.*5\.15/);
+    }
+  });
+
   it("tlb reports hits, misses and hit rate, reproducibly from the seed", () => {
     const a = json("tlb", "--entries", "64", "--ways", "4", "--page-size", "4K", "--working-set", "1M", "--pattern", "uniform", "--accesses", "50000", "--seed", "7");
     expect(a.hits + a.misses).toBe(50000);

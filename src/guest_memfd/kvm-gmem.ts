@@ -5,8 +5,9 @@ import { DEFAULT_KERNEL_VERSION, parseKernelVersion, type KernelVersion } from "
 
 /**
  * The pieces of virt/kvm/guest_memfd.c that decide what a memory error takes away from the
- * guest. Read in torvalds/linux at 01f492e1817e (a 2026 mainline copy: struct gmem_inode,
- * GUEST_MEMFD_FLAG_INIT_SHARED, kzalloc_obj()); the same logic is in the v6.8-era file.
+ * guest. Checked in the 7.3.4 tree (struct gmem_inode, GUEST_MEMFD_FLAG_INIT_SHARED,
+ * kvm_gmem_invalidate_start()); 6.12.117 has the same logic under older names
+ * (kvm_gmem_invalidate_begin(), kvm_gmem_bind()).
  * Units: file indexes and GFNs are 4K pages (PAGE_SHIFT 12).
  */
 

@@ -15,9 +15,8 @@ import { KVM_EXIT_MEMORY_FAULT, KVM_MEMORY_EXIT_FLAG_PRIVATE, kvmGmemErrorFolio,
  * - "split-then-zap": a proposal built on the 1G RFC's suggested optimisation (split 1G→2M first,
  *   to 4K only when needed): split down to the poisoned 4K and zap only that. Not kernel code.
  * Fault paths as read: kvm_mmu_faultin_pfn_gmem() / kvm_handle_error_pfn() /
- * kvm_send_hwpoison_signal() in arch/x86/kvm/mmu/mmu.c (kvm-x86/linux at 04f2bbf1c779, v6.11
- * era) and kvm_prepare_memory_fault_exit() in include/linux/kvm_host.h (kvm-x86/linux at
- * 18adb02dd2d7, 2026).
+ * kvm_send_hwpoison_signal() in arch/x86/kvm/mmu/mmu.c and kvm_prepare_memory_fault_exit() in
+ * include/linux/kvm_host.h, checked in 7.3.4 and 6.12.117 (kvm_faultin_pfn_private() there).
  */
 
 export type GmemPolicy = "zap-folio" | "keep-mapped" | "split-then-zap";

@@ -5,7 +5,7 @@ import { checkInt, ParameterError } from "../core/errors.js";
 import { Rng } from "../core/rng.js";
 import { parseSize } from "../core/units.js";
 import { Machine } from "../mfr/machine.js";
-import { parseKernelVersion, type KernelVersion } from "../mfr/kernel-version.js";
+import { hasChange, parseKernelVersion, type KernelVersion } from "../mfr/kernel-version.js";
 import { Iommufd, type Device, type Ioas, type PinPolicy } from "./iommufd.js";
 import { pinRegistry } from "./registry.js";
 import { folioTest, PG_hugetlb, PG_hugetlb_freed, PG_hwpoison, type Folio } from "../mfr/mm/folio.js";
@@ -22,7 +22,10 @@ export interface VmLifeOptions {
   pageSize?: "2M" | "1G";
   /** MFD_MF_KEEP_UE_MAPPED on the guest memfd (default true: the RFC's policy). */
   keepUeMapped?: boolean;
-  /** How the VMM hands guest RAM to iommufd: "file" (IOMMU_IOAS_MAP_FILE, default) or "va" (IOMMU_IOAS_MAP of its mapping). */
+  /**
+   * How the VMM hands guest RAM to iommufd: "file" (IOMMU_IOAS_MAP_FILE, the default on 7.3) or
+   * "va" (IOMMU_IOAS_MAP of its mapping, the default on 6.12, which has no IOMMU_IOAS_MAP_FILE).
+   */
   map?: "file" | "va";
   /** With "revoke": revoke on memory_failure() too, not only on truncate/punch hole (default true). */
   revokeOnPoison?: boolean;
@@ -94,7 +97,7 @@ export function heldBackOverVmLife(o: VmLifeOptions): VmLifeSeries {
     guest: o.guest ?? "4G",
     pageSize: o.pageSize ?? "1G",
     keepUeMapped: o.keepUeMapped ?? true,
-    map: o.map ?? "file",
+    map: o.map ?? (hasChange(parseKernelVersion(o.kernel), "iommufd-map-file") ? "file" : "va"),
     revokeOnPoison: o.revokeOnPoison ?? true,
     punchPoisoned: o.punchPoisoned ?? false,
     days: o.days ?? 30,
@@ -106,6 +109,7 @@ export function heldBackOverVmLife(o: VmLifeOptions): VmLifeSeries {
   if (opts.pageSize !== "2M" && opts.pageSize !== "1G") throw new ParameterError("pageSize", `"${opts.pageSize}" is not a hugetlb size`, 'use "2M" or "1G"');
   if (opts.teardown !== "close-first" && opts.teardown !== "exit") throw new ParameterError("teardown", `"${opts.teardown}" is not a teardown`, 'use "close-first" or "exit"');
   if (opts.map !== "file" && opts.map !== "va") throw new ParameterError("map", `"${opts.map}" is not a mapping kind`, 'use "file" or "va"');
+  if (opts.map === "file" && !hasChange(opts.kernel, "iommufd-map-file")) throw new ParameterError("map", `kernel ${opts.kernel} has no IOMMU_IOAS_MAP_FILE (added in v6.13)`, 'use "va" (IOMMU_IOAS_MAP)');
   const guest = parseSize(opts.guest, "guest");
   const folio = parseSize(opts.pageSize);
   if (guest % folio !== 0 || guest / folio > 64) throw new ParameterError("guest", `${opts.guest} is not 1–64 ${opts.pageSize} pages`);

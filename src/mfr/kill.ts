@@ -73,7 +73,7 @@ export function killProc(m: Machine, tk: ToKill, flags: number, current: number,
 }
 
 /**
- * kill_procs(): only when forcekill. The mainline copy read sends SIGBUS even when unmapping
+ * kill_procs(): only when forcekill. 7.3.4 and 6.12.117 send SIGBUS even when unmapping
  * failed (SIGKILL only for an unknown address); before Jane Chu's 2024 series an unmap failure
  * meant SIGKILL ("forcibly killing … because of failure to unmap corrupted page").
  */

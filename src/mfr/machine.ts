@@ -59,13 +59,13 @@ export interface MachineOptions {
   policyVariant?: PolicyVariant;
   /**
    * What kill_procs() sends when unmapping failed: "sigbus" (since Jane Chu's 2024 series, the
-   * mainline copy read) or "sigkill" (before it: "forcibly killing … failure to unmap").
+   * 6.12.117 and 7.3.4) or "sigkill" (before it: "forcibly killing … failure to unmap").
    */
   killOnUnmapFailure?: "sigbus" | "sigkill";
   /** Fault injection: try_to_unmap() leaves user mappings in place (a race the kernel can lose). */
   unmapFails?: boolean;
   /**
-   * free_has_hwpoisoned() from Jiaqi Yan's 2026 series (not in the mainline copy read): when an
+   * free_has_hwpoisoned() from Jiaqi Yan's 2026 series (pending: not in 7.3.4 nor 6.12.117): when an
    * unsplit has_hwpoisoned folio is freed, only its healthy pages return to the buddy allocator.
    * Default false, as in mainline, where the poisoned subpage goes back with the rest.
    */

@@ -3,7 +3,7 @@ import { PAGE_SHIFT, PAGE_SIZE_SHIFT, pageSizeBytes, type PageSize } from "../co
 
 /**
  * What one uncorrected error in a single 4K page of a folio costs, by how the folio is backed.
- * A table-driven model of mm/memory-failure.c (mainline ~v6.11–v6.17) and of the proposed
+ * A table-driven model of mm/memory-failure.c (7.3.4; these cases read the same in 6.12.117) and of the proposed
  * MFD_MF_KEEP_UE_MAPPED memfd policy (Jiaqi Yan, RFC v1 Jan 2025 … v3 Feb 2026).
  */
 export type PoisonBacking = "hugetlb" | "thp" | "4k";

@@ -6,8 +6,9 @@ import { vmaAddressPgoff, vmaPages, type PfnAddressSpace, type PfnSpaceTree, typ
 
 /**
  * memory_failure() for a PFN without struct page, as mm/memory-failure.c does it after Ankit
- * Agrawal's series (v6.19): memory_failure_pfn(), collect_procs_pfn(), kill_procs(). Read in
- * torvalds/linux at 2ec41967189c (v4 as merged: pgoff taken from the PFN) and in the fixup
+ * Agrawal's series (v6.19): memory_failure_pfn(), collect_procs_pfn(), kill_procs(), checked in
+ * the 7.3.4 tree (absent from 6.12.117). The pre-fix behaviour was read in torvalds/linux at
+ * 2ec41967189c (v4 as merged: pgoff taken from the PFN), the fix in
  * "[PATCH v2 1/3] mm: fixup pfnmap memory failure handling to use pgoff" (11 Dec 2025, merged
  * as e6dbcb7c0e7b, in v6.19-rc4: the driver's pfn_to_vma_pgoff() gives the pgoff).
  */

@@ -137,7 +137,10 @@ describe("grade", () => {
     edit(join(dir, "ch1-nested-walk", ".meta", "reference.ts"), /export function walkLevels\(([^)]*)\): number \{/, 'export function walkLevels($1): number {\n  if (size) throw new RangeError("boom in walkLevels");');
     edit(join(dir, "ch1-lru-tlb-set", ".meta", "reference.ts"), "export class LruSet {", 'throw new Error("the module itself throws");\nexport class LruSet {');
     edit(join(dir, "ch1-split-budget", ".meta", "reference.ts"), "return -model.predict(fraction).throughputChangePercent;", "return -model.predict(fraction.throughputChangePercent;");
-    const r = await grade({ target: "reference", exercisesDir: dir, seed: 4242 });
+    // Only the five exercises this test inspects: grading all of them is the reference test's job,
+    // and on a busy machine it takes longer than any fixed limit here should allow.
+    const only = ["ch1-tlb-reach", "ch1-nested-walk", "ch1-lru-tlb-set", "ch1-iotlb-cliff", "ch1-split-budget"];
+    const r = await grade({ target: "reference", exercisesDir: dir, seed: 4242, only });
     const by = Object.fromEntries(r.exercises.map((e) => [e.id, e]));
     expect(by["ch1-tlb-reach"].passed).toBe(false);
     expect(by["ch1-tlb-reach"].message).toMatch(/with \d+ entries of (4K|2M|1G) pages, TLB reach should be .* but your tlbReach returned/);
@@ -149,21 +152,22 @@ describe("grade", () => {
     expect(by["ch1-iotlb-cliff"].passed, "the grader went on to the next exercise").toBe(true);
     expect(by["ch1-split-budget"].passed).toBe(false);
     expect(by["ch1-split-budget"].message).toMatch(/could not be loaded: syntax error at line \d+, column \d+: /);
-    expect(r.passed, "every exercise but the four broken above passes").toBe(list.length - 4);
-    expect(r.total).toBe(list.length);
+    expect(r.passed, "every exercise but the four broken above passes").toBe(only.length - 4);
+    expect(r.total).toBe(only.length);
   });
 
-  it("an exercise that never returns times out within the limit, and grading goes on", { timeout: 60_000 }, async () => {
+  it("an exercise that never returns times out within the limit, and grading goes on", { timeout: 90_000 }, async () => {
     const dir = freshCopy();
     edit(join(dir, "ch1-lru-tlb-set", ".meta", "reference.ts"), "const i = this.order.indexOf(tag);", "while (true) { /* forgot to advance */ }\n    const i = this.order.indexOf(tag);");
     const t0 = Date.now();
-    const r = await grade({ target: "reference", exercisesDir: dir, only: ["ch1-lru-tlb-set", "ch1-nested-walk"], timeoutMs: 5000 });
+    // A limit a busy 2-core machine still meets for a healthy exercise (which takes ~2 s idle).
+    const r = await grade({ target: "reference", exercisesDir: dir, only: ["ch1-lru-tlb-set", "ch1-nested-walk"], timeoutMs: 20_000 });
     const loop = r.exercises.find((e) => e.id === "ch1-lru-tlb-set")!;
     expect(loop.passed).toBe(false);
-    expect(loop.message).toBe("timed out after 5 s — does your loop terminate?");
-    expect(loop.durationMs, "stopped at the limit, not much later").toBeLessThan(8000);
+    expect(loop.message).toBe("timed out after 20 s — does your loop terminate?");
+    expect(loop.durationMs, "stopped at the limit, not much later").toBeLessThan(30_000);
     expect(r.exercises.find((e) => e.id === "ch1-nested-walk")!.passed, "the grader went on").toBe(true);
-    expect(Date.now() - t0).toBeLessThan(20_000);
+    expect(Date.now() - t0).toBeLessThan(55_000);
   });
 });
 

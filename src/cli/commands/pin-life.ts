@@ -9,7 +9,7 @@ import { emit, formatSize, table } from "../output.js";
 const POLICIES: readonly PinPolicy[] = ["none", "ebusy", "revoke"];
 
 
-const FLAGS = { errors: "--errors", guest: "--guest", days: "--days", dmaPerDay: "--dma-per-day", seed: "--seed", pageSize: "--page-size", policy: "--policy" };
+const FLAGS = { errors: "--errors", guest: "--guest", days: "--days", dmaPerDay: "--dma-per-day", seed: "--seed", pageSize: "--page-size", policy: "--policy", map: "--map" };
 
 export function registerPinLife(program: Command): void {
   program
@@ -21,7 +21,7 @@ export function registerPinLife(program: Command): void {
     .option("--page-size <size>", "HugeTLB page size of guest RAM: 2M or 1G", choiceOption(["2M", "1G"] as const), "1G")
     .option("--days <n>", "days the VM runs; errors fall on days 1 … days-1", intOption(2, 10_000), 30)
     .option("--dma-per-day <n>", "random device DMAs a day", intOption(0, 10_000), 8)
-    .option("--map <kind>", "how guest RAM reaches iommufd: file (IOMMU_IOAS_MAP_FILE) or va (IOMMU_IOAS_MAP)", choiceOption(["file", "va"] as const), "file")
+    .option("--map <kind>", "how guest RAM reaches iommufd: file (IOMMU_IOAS_MAP_FILE; default on 7.3) or va (IOMMU_IOAS_MAP; default on 6.12)", choiceOption(["file", "va"] as const))
     .option("--no-keep-ue-mapped", "guest memfd without MFD_MF_KEEP_UE_MAPPED")
     .option("--no-punch-poisoned", "the VMM keeps poisoned folios instead of punching them out of the memfd")
     .option("--no-revoke-on-poison", "with revoke: revoke only on truncate / punch hole, not on memory_failure()")
