@@ -43,7 +43,7 @@ export function kernelInjection(spec: ScenarioSpec, version?: KernelVersion): { 
       return out;
     }
     if (st.swSimulated) return st;
-    notes.push({ path, note: "runs as hwpoison-inject's corrupt-pfn: memory_failure(pfn, MF_SW_SIMULATED)" });
+    notes.push({ path, note: st.pfn !== undefined ? "runs as sysfs hard_offline_page: memory_failure(pfn, MF_SW_SIMULATED)" : "runs as hwpoison-inject's corrupt-pfn: memory_failure(pfn, MF_SW_SIMULATED)" });
     return { ...st, swSimulated: true };
   });
   const machine = version === undefined ? spec.machine : { ...spec.machine, kernel: version };

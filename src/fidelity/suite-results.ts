@@ -1793,6 +1793,91 @@ export const SUITE_RESULTS: SuiteResults = {
    "description": "MADV_HWPOISON without CAP_SYS_ADMIN — -EPERM, nothing happens"
   },
   {
+   "file": "scenarios/pfn-no-struct-page.yaml",
+   "name": "pfn-no-struct-page",
+   "decidedBy": [
+    "mm/memory-failure.c#memory_failure",
+    "mm/memory-failure.c#memory_failure_pfn"
+   ],
+   "model": {
+    "checks": "hold",
+    "failures": []
+   },
+   "kernels": {
+    "6.12": {
+     "status": "agree",
+     "injection": [
+      {
+       "path": "steps[0]",
+       "note": "runs as sysfs hard_offline_page: memory_failure(pfn, MF_SW_SIMULATED)"
+      }
+     ],
+     "differences": [],
+     "checks": "fail",
+     "checkFailures": [
+      "steps[1]: the last return value is \"-ENXIO\", expected \"-EBUSY\"",
+      "steps[1]: the last MF_MSG type is undefined, expected \"MF_MSG_PFN_MAP\"",
+      "steps[1]: the last result is undefined, expected \"MF_IGNORED\""
+     ],
+     "setFailures": [],
+     "steps": [
+      {
+       "path": "processes[0]",
+       "text": "spawn vmm",
+       "model": "—",
+       "kernel": "—"
+      },
+      {
+       "path": "steps[0]",
+       "text": "memory_failure(pfn 0x10000000, MF_SW_SIMULATED)",
+       "model": "ret -ENXIO",
+       "kernel": "ret -ENXIO"
+      },
+      {
+       "path": "steps[1]",
+       "text": "check last, signal",
+       "model": "check fails: the last return value is \"-ENXIO\", expected \"-EBUSY\"; the last MF_MSG type is undefined, expected \"MF_MSG_PFN_MAP\"; the last result is undefined, expected \"MF_IGNORED\"",
+       "kernel": "check fails: the last return value is \"-ENXIO\", expected \"-EBUSY\"; the last MF_MSG type is undefined, expected \"MF_MSG_PFN_MAP\"; the last result is undefined, expected \"MF_IGNORED\""
+      }
+     ]
+    },
+    "7.3": {
+     "status": "agree",
+     "injection": [
+      {
+       "path": "steps[0]",
+       "note": "runs as sysfs hard_offline_page: memory_failure(pfn, MF_SW_SIMULATED)"
+      }
+     ],
+     "differences": [],
+     "checks": "hold",
+     "checkFailures": [],
+     "setFailures": [],
+     "steps": [
+      {
+       "path": "processes[0]",
+       "text": "spawn vmm",
+       "model": "—",
+       "kernel": "—"
+      },
+      {
+       "path": "steps[0]",
+       "text": "memory_failure(pfn 0x10000000, MF_SW_SIMULATED)",
+       "model": "ret -EBUSY · MF_MSG_PFN_MAP MF_IGNORED",
+       "kernel": "ret -EBUSY · MF_MSG_PFN_MAP MF_IGNORED"
+      },
+      {
+       "path": "steps[1]",
+       "text": "check last, signal",
+       "model": "check holds",
+       "kernel": "check holds"
+      }
+     ]
+    }
+   },
+   "description": "an error on a PFN without struct page — MF_MSG_PFN_MAP / MF_IGNORED in 7.3, -ENXIO in 6.12"
+  },
+  {
    "file": "scenarios/pin-longterm.yaml",
    "name": "pin-longterm",
    "decidedBy": [

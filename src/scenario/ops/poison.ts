@@ -4,6 +4,9 @@ import { MF_ACTION_REQUIRED, MF_SW_SIMULATED } from "../../mfr/constants.js";
 import { errnoName, formatOffset, mfFlagsText } from "../format.js";
 import type { OpDef } from "./types.js";
 
+/** PFNs from here (1 TiB) up are beyond the RAM of any machine the lab boots or the model runs by default. */
+export const NO_RAM_PFN = 2 ** 28;
+
 /** mm/madvise.c advice values. */
 const MADV_HWPOISON = 100;
 const MADV_SOFT_OFFLINE = 101;
@@ -38,6 +41,14 @@ export const poison: OpDef<"poison"> = {
         k.modelOnly(`an action-required error consumed by "${st.current}", which does not map the page, has no injection path in mainline`);
       }
       k.emit(`P ${mp.proc} madv ${mp.slot} ${resolved?.offset ?? 0} 4096 ${MADV_HWPOISON}`, "ret");
+      return;
+    }
+    if (resolved?.pfn !== undefined) {
+      // A PFN far above any RAM has no struct page on the model and in the VM alike: sysfs
+      // hard_offline_page calls memory_failure(pfn, MF_SW_SIMULATED) with it, without the
+      // pfn_valid() check hwpoison-inject makes first.
+      if (resolved.pfn < NO_RAM_PFN) return k.modelOnly("a raw pfn inside RAM names a different page on a real machine (name it by mapping or pool)");
+      k.emit(`HARDOFF ${resolved.pfn}`, "ret");
       return;
     }
     k.namePage(resolved ?? {});
