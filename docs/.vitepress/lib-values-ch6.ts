@@ -61,7 +61,7 @@ export function chapter6Values(): Record<string, string | number> {
     v[`${k}.failcount`] = fails.length;
   }
 
-  // The kernel lab's slots: results pending until the integrator merges the kernel lab's data.
+  // The kernel lab's slots: the committed kernel-suite run of each slot's scenario.
   KERNEL_LAB_SLOTS.forEach((s, i) => {
     v[`ch6.kernellab.${i}.decision`] = s.decision;
     v[`ch6.kernellab.${i}.choice`] = s.choice;

@@ -1,6 +1,6 @@
 // Chapter 6 in headless Chromium: the page prints the scorecard's numbers as the library computes
 // them, the live scorecard re-runs the whole battery when an answer changes and shows what
-// scorePolicy() computes for the picked policy, the kernel-lab slots are marked pending, and
+// scorePolicy() computes for the picked policy, the kernel-lab slots show the kernels' results, and
 // nothing logs an error.
 import type { Server } from "node:http";
 import { chromium, type Browser, type Page } from "playwright-core";
@@ -69,10 +69,11 @@ describe("course site: Chapter 6 in a browser", { timeout: 180_000 }, () => {
     expect(assumptions).toEqual([...BATTERY_ASSUMPTIONS]);
   });
 
-  it("marks every kernel-lab slot pending (or model only) until the kernel lab's data is merged", async () => {
+  it("shows each kernel-lab slot's committed kernel result (or why it is model only)", async () => {
     const slots = await page.$$eval("[data-kernel-lab-slot]", (els) => els.map((e) => e.textContent?.trim() ?? ""));
     expect(slots.length).toBe(KERNEL_LAB_SLOTS.length);
-    KERNEL_LAB_SLOTS.forEach((s, i) => expect(slots[i]).toMatch(s.results ? /:/ : s.replayable === true ? /^pending/ : /^model only/));
+    KERNEL_LAB_SLOTS.forEach((s, i) => expect(slots[i]).toMatch(s.replayable === true ? /^6\.12\.\d+.*: .*; 7\.3\.\d+/ : /^model only/));
+    expect(KERNEL_LAB_SLOTS.filter((s) => s.replayable === true).every((s) => s.results?.length === 2), "every replayable slot has both kernels' results").toBe(true);
   });
 
   it("draws the live scorecard for mainline, then follows every answer the reader picks", async () => {
