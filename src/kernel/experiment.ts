@@ -1,18 +1,15 @@
-// "The same experiment on a real kernel", for the notebooks: a scenario file run on the cached
-// kernels when QEMU is there, else the committed kernel-suite result with its provenance. Never
-// downloads (a notebook cell should not fetch 250 MB): `npx mfr-lab kernels --fetch all` does.
-// Node only.
-import { relative } from "node:path";
-import { outcomeLine } from "../fidelity/suite.js";
+// "The same experiment on a real kernel", for the notebooks: scenario files run on the cached
+// kernels when QEMU is there (one boot per kernel for all of them), else the committed
+// kernel-suite result with its provenance. Never downloads (a notebook cell should not fetch
+// 250 MB): `npx mfr-lab kernels --fetch all` does. Node only.
+import { isAbsolute, join } from "node:path";
+import type { SuiteRow } from "../fidelity/suite.js";
 import { SUITE_RESULTS } from "../fidelity/suite-results.js";
-import { loadScenarioFile } from "../scenario/node.js";
-import { scenarioOnKernels } from "./index.js";
 import { cachedKernel, KNOWN_KERNELS, type KernelImage } from "./kernels.js";
-import { ROOT } from "./suite.js";
+import { ROOT, runKernelSuite } from "./suite.js";
 import { hostTools } from "./tools.js";
 
-export interface KernelExperiment {
-  scenario: string;
+export interface KernelExperiments {
   /** true: run now on this machine; false: the committed suite result. */
   live: boolean;
   /** Why it is not live (no QEMU, no cached kernel). */
@@ -20,16 +17,13 @@ export interface KernelExperiment {
   /** Which kernels, from which packages, when. */
   provenance: string;
   kernels: string[];
-  /** Each step: the model's outcome and each kernel's ("same" when equal). */
-  rows: { step: string; model: string; kernels: string[] }[];
-  /** One line: agreement, differences, checks. */
-  summary: string;
+  rows: SuiteRow[];
 }
 
-/** Runs `file` (a path, or a name under scenarios/) on the cached kernels, or shows the committed result. */
-export async function sameExperimentOnKernel(file: string): Promise<KernelExperiment> {
-  const path = /[/.]/.test(file) ? file : `${ROOT}/scenarios/${file}.yaml`;
-  const spec = loadScenarioFile(path);
+/** Runs scenario files (names under scenarios/, or paths) on the cached kernels, or shows the committed results. */
+export async function sameExperimentsOnKernel(names: string[]): Promise<KernelExperiments> {
+  // A bare name is a file of scenarios/; a relative path is the project's (a notebook's cwd is notebooks/).
+  const files = names.map((n) => (isAbsolute(n) ? n : /\.(ya?ml|json)$/.test(n) ? join(ROOT, n) : join(ROOT, "scenarios", `${n}.yaml`)));
   let why: string | undefined;
   let kernels: KernelImage[] = [];
   try {
@@ -40,50 +34,35 @@ export async function sameExperimentOnKernel(file: string): Promise<KernelExperi
     why = (e as Error).message;
   }
   if (!why) {
-    const r = await scenarioOnKernels(spec, kernels);
-    const first = r.kernels.find((k) => k.comparison)?.comparison;
-    const rows = (first?.steps ?? []).filter((s) => s.kernel).map((s) => {
-      const model = outcomeLine(s.model);
-      return {
-        step: `${s.path} ${s.text}`, model,
-        kernels: r.kernels.map((k) => {
-          const ks = k.comparison?.steps.find((x) => x.path === s.path);
-          const line = ks?.kernel ? outcomeLine(ks.kernel) : "not run";
-          return line === model ? "same" : line;
-        }),
-      };
-    });
-    const diffs = r.kernels.reduce((n, k) => n + (k.comparison?.differences.length ?? 0), 0);
-    return {
-      scenario: spec.name, live: true, kernels: r.kernels.map((k) => k.kernel.id),
-      provenance: `run now: ${r.kernels.map((k) => `${k.kernel.id} = ${k.kernel.source}`).join("; ")}`,
-      rows, summary: `${r.ok ? "agree" : "see below"}: ${diffs} difference(s); ${r.kernels.map((k) => k.skipped ? `${k.kernel.id} not run (${k.skipped})` : `checks on ${k.kernel.id} ${k.comparison!.checks.kernel.length === 0 ? "hold" : "fail"}`).join(", ")}`,
-    };
+    const r = await runKernelSuite(kernels, {}, files);
+    return { live: true, provenance: `run now: ${r.kernels.map((k) => `${k.id} = ${k.source}`).join("; ")}`, kernels: r.kernels.map((k) => k.id), rows: r.rows };
   }
-  const row = SUITE_RESULTS.rows.find((x) => x.name === spec.name || x.file === relative(ROOT, path));
-  const ids = SUITE_RESULTS.kernels.map((k) => k.id);
-  const base = ids.map((id) => row?.kernels[id]).find((c) => c && c.steps.length);
+  const wanted = new Set(files.map((f) => f.replace(`${ROOT}/`, "")));
   return {
-    scenario: spec.name, live: false, why, kernels: ids,
+    live: false, why, kernels: SUITE_RESULTS.kernels.map((k) => k.id),
     provenance: `the committed kernel-suite run of ${SUITE_RESULTS.ran}: ${SUITE_RESULTS.kernels.map((k) => `${k.id} = ${k.source}`).join("; ")}`,
-    rows: (base?.steps ?? []).map((s) => ({
-      step: `${s.path} ${s.text}`, model: s.model,
-      kernels: ids.map((id) => {
-        const ks = row?.kernels[id]?.steps.find((x) => x.path === s.path);
-        return !ks ? "not run" : ks.kernel === s.model ? "same" : ks.kernel;
-      }),
-    })),
-    summary: row ? ids.map((id) => `${id}: ${row.kernels[id].status}`).join(", ") : "this scenario is not in the committed suite",
+    rows: SUITE_RESULTS.rows.filter((r) => wanted.has(r.file)),
   };
 }
 
-/** The experiment as a plain-text report (a notebook prints it). */
-export function experimentText(e: KernelExperiment): string {
-  const out = [`${e.scenario} — ${e.live ? "" : `committed result (${e.why}); `}${e.provenance}`];
-  for (const r of e.rows) {
-    out.push(`  ${r.step}`, `      model: ${r.model}`);
-    e.kernels.forEach((k, i) => out.push(`      ${k.padEnd(5)}: ${r.kernels[i]}`));
+/** The experiments as a plain-text report (a notebook prints it): each step on the model and each kernel. */
+export function experimentText(e: KernelExperiments): string {
+  const out = [e.live ? e.provenance : `${e.provenance} (not run now: ${e.why})`];
+  for (const row of e.rows) {
+    out.push("", `${row.name} — ${row.description ?? ""}`);
+    const base = e.kernels.map((k) => row.kernels[k]).find((c) => c && c.steps.length);
+    if (!base) {
+      out.push(`  ${e.kernels.map((k) => `${k}: ${row.kernels[k]?.status ?? "not run"}`).join(", ")}`);
+      continue;
+    }
+    for (const s of base.steps) {
+      out.push(`  ${s.path} ${s.text}`, `      model: ${s.model}`);
+      for (const k of e.kernels) {
+        const ks = row.kernels[k]?.steps.find((x) => x.path === s.path);
+        out.push(`      ${k.padEnd(5)}: ${!ks ? "not run" : ks.kernel === s.model ? "same" : ks.kernel}`);
+      }
+    }
+    out.push(`  ${e.kernels.map((k) => `${k}: ${row.kernels[k].status}${row.kernels[k].checks === "none" ? "" : `, checks ${row.kernels[k].checks}`}`).join("; ")}`);
   }
-  out.push(`  ${e.summary}`);
   return out.join("\n");
 }

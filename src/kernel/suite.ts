@@ -31,9 +31,9 @@ interface Prepared {
   perKernel: Map<string, { spec: ScenarioSpec; model?: ScenarioResult; refused?: string; notes: InjectionNote[] }>;
 }
 
-/** Runs every suite scenario on each kernel (the kernels at once, one boot each where possible). */
-export async function runKernelSuite(kernels: KernelImage[], o: LabOptions = {}): Promise<SuiteResults & { labs: LabRun[] }> {
-  const prepared: Prepared[] = suiteFiles().map((file) => {
+/** Runs every suite scenario (or the given files) on each kernel (the kernels at once, one boot each where possible). */
+export async function runKernelSuite(kernels: KernelImage[], o: LabOptions = {}, files: string[] = suiteFiles()): Promise<SuiteResults & { labs: LabRun[] }> {
+  const prepared: Prepared[] = files.map((file) => {
     const spec = loadScenarioFile(file);
     const perKernel: Prepared["perKernel"] = new Map();
     for (const k of kernels) {
