@@ -11,11 +11,7 @@ export const SUITE_RESULTS: SuiteResults = {
    "model": "6.12",
    "source": "Debian trixie: linux-image-6.12.117+deb13-amd64 6.12.117-1",
    "packages": [
-    {
-     "name": "linux-image-6.12.117+deb13-amd64",
-     "version": "6.12.117-1",
-     "sha256": "ca712d36790184f6ac125ce2b20ea4e2202ae6bb7817b7de268f1f0115ccda73"
-    }
+    {"name":"linux-image-6.12.117+deb13-amd64","version":"6.12.117-1","sha256":"ca712d36790184f6ac125ce2b20ea4e2202ae6bb7817b7de268f1f0115ccda73"}
    ]
   },
   {
@@ -24,16 +20,8 @@ export const SUITE_RESULTS: SuiteResults = {
    "model": "7.3",
    "source": "Debian trixie-backports: linux-binary-7.3.4+deb13-amd64 7.3.4-1~bpo13+1, linux-modules-7.3.4+deb13-amd64 7.3.4-1~bpo13+1",
    "packages": [
-    {
-     "name": "linux-binary-7.3.4+deb13-amd64",
-     "version": "7.3.4-1~bpo13+1",
-     "sha256": "7e3248d03a84dcdda88c567aa8c4038f2e7795d2dd167b112c56f8901b6f513f"
-    },
-    {
-     "name": "linux-modules-7.3.4+deb13-amd64",
-     "version": "7.3.4-1~bpo13+1",
-     "sha256": "b3ea01922c9f133767a83cf6891c19b3693858ded617bf22d1e34f95382c08ea"
-    }
+    {"name":"linux-binary-7.3.4+deb13-amd64","version":"7.3.4-1~bpo13+1","sha256":"7e3248d03a84dcdda88c567aa8c4038f2e7795d2dd167b112c56f8901b6f513f"},
+    {"name":"linux-modules-7.3.4+deb13-amd64","version":"7.3.4-1~bpo13+1","sha256":"b3ea01922c9f133767a83cf6891c19b3693858ded617bf22d1e34f95382c08ea"}
    ]
   }
  ],
@@ -50,6 +38,18 @@ export const SUITE_RESULTS: SuiteResults = {
     "checks": "hold",
     "failures": []
    },
+   "steps": [
+    {"path":"processes[0]","text":"spawn app"},
+    {"path":"mappings[0]","text":"app: mmap heap = 1M of anonymous"},
+    {"path":"steps[0]","text":"app: write heap+4K"},
+    {"path":"steps[1]","text":"app: write heap+8K"},
+    {"path":"steps[2]","text":"app: madvise(MADV_HWPOISON) heap+4K"},
+    {"path":"steps[3]","text":"check last, signal"},
+    {"path":"steps[4]","text":"app: read heap+4K"},
+    {"path":"steps[5]","text":"check access, signal"},
+    {"path":"steps[6]","text":"app: read heap+8K"},
+    {"path":"steps[7]","text":"check access, summary, violations"}
+   ],
    "kernels": {
     "6.12": {
      "status": "agree",
@@ -59,66 +59,16 @@ export const SUITE_RESULTS: SuiteResults = {
      "checkFailures": [],
      "setFailures": [],
      "steps": [
-      {
-       "path": "processes[0]",
-       "text": "spawn app",
-       "model": "—",
-       "kernel": "—"
-      },
-      {
-       "path": "mappings[0]",
-       "text": "app: mmap heap = 1M of anonymous",
-       "model": "—",
-       "kernel": "—"
-      },
-      {
-       "path": "steps[0]",
-       "text": "app: write heap+4K",
-       "model": "access ok",
-       "kernel": "access ok"
-      },
-      {
-       "path": "steps[1]",
-       "text": "app: write heap+8K",
-       "model": "access ok",
-       "kernel": "access ok"
-      },
-      {
-       "path": "steps[2]",
-       "text": "app: madvise(MADV_HWPOISON) heap+4K",
-       "model": "MF_MSG_DIRTY_LRU MF_RECOVERED · app SIGBUS BUS_MCEERR_AR lsb 12 at heap+4K",
-       "kernel": "MF_MSG_DIRTY_LRU MF_RECOVERED · app SIGBUS BUS_MCEERR_AR lsb 12 at heap+4K"
-      },
-      {
-       "path": "steps[3]",
-       "text": "check last, signal",
-       "model": "check holds",
-       "kernel": "check holds"
-      },
-      {
-       "path": "steps[4]",
-       "text": "app: read heap+4K",
-       "model": "access sigbus · app SIGBUS BUS_MCEERR_AR lsb 12 at heap+4K",
-       "kernel": "access sigbus · app SIGBUS BUS_MCEERR_AR lsb 12 at heap+4K"
-      },
-      {
-       "path": "steps[5]",
-       "text": "check access, signal",
-       "model": "check holds",
-       "kernel": "check holds"
-      },
-      {
-       "path": "steps[6]",
-       "text": "app: read heap+8K",
-       "model": "access ok",
-       "kernel": "access ok"
-      },
-      {
-       "path": "steps[7]",
-       "text": "check access, summary, violations",
-       "model": "check holds",
-       "kernel": "check holds"
-      }
+      {"path":"processes[0]","model":"—","kernel":"—"},
+      {"path":"mappings[0]","model":"—","kernel":"—"},
+      {"path":"steps[0]","model":"access ok","kernel":"access ok"},
+      {"path":"steps[1]","model":"access ok","kernel":"access ok"},
+      {"path":"steps[2]","model":"MF_MSG_DIRTY_LRU MF_RECOVERED · app SIGBUS BUS_MCEERR_AR lsb 12 at heap+4K","kernel":"MF_MSG_DIRTY_LRU MF_RECOVERED · app SIGBUS BUS_MCEERR_AR lsb 12 at heap+4K"},
+      {"path":"steps[3]","model":"check holds","kernel":"check holds"},
+      {"path":"steps[4]","model":"access sigbus · app SIGBUS BUS_MCEERR_AR lsb 12 at heap+4K","kernel":"access sigbus · app SIGBUS BUS_MCEERR_AR lsb 12 at heap+4K"},
+      {"path":"steps[5]","model":"check holds","kernel":"check holds"},
+      {"path":"steps[6]","model":"access ok","kernel":"access ok"},
+      {"path":"steps[7]","model":"check holds","kernel":"check holds"}
      ]
     },
     "7.3": {
@@ -129,66 +79,16 @@ export const SUITE_RESULTS: SuiteResults = {
      "checkFailures": [],
      "setFailures": [],
      "steps": [
-      {
-       "path": "processes[0]",
-       "text": "spawn app",
-       "model": "—",
-       "kernel": "—"
-      },
-      {
-       "path": "mappings[0]",
-       "text": "app: mmap heap = 1M of anonymous",
-       "model": "—",
-       "kernel": "—"
-      },
-      {
-       "path": "steps[0]",
-       "text": "app: write heap+4K",
-       "model": "access ok",
-       "kernel": "access ok"
-      },
-      {
-       "path": "steps[1]",
-       "text": "app: write heap+8K",
-       "model": "access ok",
-       "kernel": "access ok"
-      },
-      {
-       "path": "steps[2]",
-       "text": "app: madvise(MADV_HWPOISON) heap+4K",
-       "model": "MF_MSG_DIRTY_LRU MF_RECOVERED · app SIGBUS BUS_MCEERR_AR lsb 12 at heap+4K",
-       "kernel": "MF_MSG_DIRTY_LRU MF_RECOVERED · app SIGBUS BUS_MCEERR_AR lsb 12 at heap+4K"
-      },
-      {
-       "path": "steps[3]",
-       "text": "check last, signal",
-       "model": "check holds",
-       "kernel": "check holds"
-      },
-      {
-       "path": "steps[4]",
-       "text": "app: read heap+4K",
-       "model": "access sigbus · app SIGBUS BUS_MCEERR_AR lsb 12 at heap+4K",
-       "kernel": "access sigbus · app SIGBUS BUS_MCEERR_AR lsb 12 at heap+4K"
-      },
-      {
-       "path": "steps[5]",
-       "text": "check access, signal",
-       "model": "check holds",
-       "kernel": "check holds"
-      },
-      {
-       "path": "steps[6]",
-       "text": "app: read heap+8K",
-       "model": "access ok",
-       "kernel": "access ok"
-      },
-      {
-       "path": "steps[7]",
-       "text": "check access, summary, violations",
-       "model": "check holds",
-       "kernel": "check holds"
-      }
+      {"path":"processes[0]","model":"—","kernel":"—"},
+      {"path":"mappings[0]","model":"—","kernel":"—"},
+      {"path":"steps[0]","model":"access ok","kernel":"access ok"},
+      {"path":"steps[1]","model":"access ok","kernel":"access ok"},
+      {"path":"steps[2]","model":"MF_MSG_DIRTY_LRU MF_RECOVERED · app SIGBUS BUS_MCEERR_AR lsb 12 at heap+4K","kernel":"MF_MSG_DIRTY_LRU MF_RECOVERED · app SIGBUS BUS_MCEERR_AR lsb 12 at heap+4K"},
+      {"path":"steps[3]","model":"check holds","kernel":"check holds"},
+      {"path":"steps[4]","model":"access sigbus · app SIGBUS BUS_MCEERR_AR lsb 12 at heap+4K","kernel":"access sigbus · app SIGBUS BUS_MCEERR_AR lsb 12 at heap+4K"},
+      {"path":"steps[5]","model":"check holds","kernel":"check holds"},
+      {"path":"steps[6]","model":"access ok","kernel":"access ok"},
+      {"path":"steps[7]","model":"check holds","kernel":"check holds"}
      ]
     }
    },
@@ -208,26 +108,33 @@ export const SUITE_RESULTS: SuiteResults = {
     "checks": "hold",
     "failures": []
    },
+   "steps": [
+    {"path":"processes[0]","text":"spawn app"},
+    {"path":"mappings[0]","text":"app: mmap heap = 1M of anonymous"},
+    {"path":"steps[0]","text":"memory_failure(free buddy pfn 0x1064, MF_SW_SIMULATED)"},
+    {"path":"steps[1]","text":"check last, signal, summary"},
+    {"path":"steps[2]","text":"memory_failure(free buddy pfn 0x1064, MF_SW_SIMULATED)"},
+    {"path":"steps[3]","text":"check last"},
+    {"path":"steps[4]","text":"memory_failure(page 77 of a free 1G hugetlb folio (pfn 0xc004d), MF_SW_SIMULATED)"},
+    {"path":"steps[5]","text":"check last, hugetlb"},
+    {"path":"steps[6]","text":"memory_failure(reserved kernel pfn 0xa, MF_SW_SIMULATED)"},
+    {"path":"steps[7]","text":"check last"},
+    {"path":"steps[8]","text":"app: write heap+0"},
+    {"path":"steps[9]","text":"soft_offline_page(the page at heap+0 (pfn 0xc004c))"},
+    {"path":"steps[10]","text":"check last, signal"},
+    {"path":"steps[11]","text":"app: read heap+0"},
+    {"path":"steps[12]","text":"check access"},
+    {"path":"steps[13]","text":"unpoison_memory(free buddy pfn 0x1400)"},
+    {"path":"steps[14]","text":"check last, summary, violations"}
+   ],
    "kernels": {
     "6.12": {
      "status": "agree",
      "injection": [
-      {
-       "path": "steps[0]",
-       "note": "runs as hwpoison-inject's corrupt-pfn: memory_failure(pfn, MF_SW_SIMULATED)"
-      },
-      {
-       "path": "steps[2]",
-       "note": "runs as hwpoison-inject's corrupt-pfn: memory_failure(pfn, MF_SW_SIMULATED)"
-      },
-      {
-       "path": "steps[4]",
-       "note": "runs as hwpoison-inject's corrupt-pfn: memory_failure(pfn, MF_SW_SIMULATED)"
-      },
-      {
-       "path": "steps[6]",
-       "note": "runs as hwpoison-inject's corrupt-pfn: memory_failure(pfn, MF_SW_SIMULATED)"
-      }
+      {"path":"steps[0]","note":"runs as hwpoison-inject's corrupt-pfn: memory_failure(pfn, MF_SW_SIMULATED)"},
+      {"path":"steps[2]","note":"runs as hwpoison-inject's corrupt-pfn: memory_failure(pfn, MF_SW_SIMULATED)"},
+      {"path":"steps[4]","note":"runs as hwpoison-inject's corrupt-pfn: memory_failure(pfn, MF_SW_SIMULATED)"},
+      {"path":"steps[6]","note":"runs as hwpoison-inject's corrupt-pfn: memory_failure(pfn, MF_SW_SIMULATED)"}
      ],
      "differences": [],
      "checks": "fail",
@@ -236,129 +143,32 @@ export const SUITE_RESULTS: SuiteResults = {
      ],
      "setFailures": [],
      "steps": [
-      {
-       "path": "processes[0]",
-       "text": "spawn app",
-       "model": "—",
-       "kernel": "—"
-      },
-      {
-       "path": "mappings[0]",
-       "text": "app: mmap heap = 1M of anonymous",
-       "model": "—",
-       "kernel": "—"
-      },
-      {
-       "path": "steps[0]",
-       "text": "memory_failure(free buddy pfn 0x1064, MF_SW_SIMULATED)",
-       "model": "MF_MSG_BUDDY MF_RECOVERED",
-       "kernel": "MF_MSG_BUDDY MF_RECOVERED"
-      },
-      {
-       "path": "steps[1]",
-       "text": "check last, signal, summary",
-       "model": "check holds",
-       "kernel": "check holds"
-      },
-      {
-       "path": "steps[2]",
-       "text": "memory_failure(free buddy pfn 0x1064, MF_SW_SIMULATED)",
-       "model": "ret -EHWPOISON · MF_MSG_ALREADY_POISONED MF_FAILED",
-       "kernel": "ret -EHWPOISON · MF_MSG_ALREADY_POISONED MF_FAILED"
-      },
-      {
-       "path": "steps[3]",
-       "text": "check last",
-       "model": "check holds",
-       "kernel": "check holds"
-      },
-      {
-       "path": "steps[4]",
-       "text": "memory_failure(page 77 of a free 1G hugetlb folio (pfn 0xc004d), MF_SW_SIMULATED)",
-       "model": "MF_MSG_FREE_HUGE MF_RECOVERED",
-       "kernel": "MF_MSG_FREE_HUGE MF_RECOVERED"
-      },
-      {
-       "path": "steps[5]",
-       "text": "check last, hugetlb",
-       "model": "check holds",
-       "kernel": "check holds"
-      },
-      {
-       "path": "steps[6]",
-       "text": "memory_failure(reserved kernel pfn 0xa, MF_SW_SIMULATED)",
-       "model": "ret -EBUSY · MF_MSG_GET_HWPOISON MF_IGNORED",
-       "kernel": "ret -EBUSY · MF_MSG_GET_HWPOISON MF_IGNORED"
-      },
-      {
-       "path": "steps[7]",
-       "text": "check last",
-       "model": "check holds",
-       "kernel": "check holds"
-      },
-      {
-       "path": "steps[8]",
-       "text": "app: write heap+0",
-       "model": "access ok",
-       "kernel": "access ok"
-      },
-      {
-       "path": "steps[9]",
-       "text": "soft_offline_page(the page at heap+0 (pfn 0xc004c))",
-       "model": "—",
-       "kernel": "—"
-      },
-      {
-       "path": "steps[10]",
-       "text": "check last, signal",
-       "model": "check holds",
-       "kernel": "check holds"
-      },
-      {
-       "path": "steps[11]",
-       "text": "app: read heap+0",
-       "model": "access ok",
-       "kernel": "access ok"
-      },
-      {
-       "path": "steps[12]",
-       "text": "check access",
-       "model": "check holds",
-       "kernel": "check holds"
-      },
-      {
-       "path": "steps[13]",
-       "text": "unpoison_memory(free buddy pfn 0x1400)",
-       "model": "ret -EBUSY",
-       "kernel": "ret -EBUSY"
-      },
-      {
-       "path": "steps[14]",
-       "text": "check last, summary, violations",
-       "model": "check fails: the last return value is \"-EBUSY\", expected \"-EOPNOTSUPP\"",
-       "kernel": "check fails: the last return value is \"-EBUSY\", expected \"-EOPNOTSUPP\""
-      }
+      {"path":"processes[0]","model":"—","kernel":"—"},
+      {"path":"mappings[0]","model":"—","kernel":"—"},
+      {"path":"steps[0]","model":"MF_MSG_BUDDY MF_RECOVERED","kernel":"MF_MSG_BUDDY MF_RECOVERED"},
+      {"path":"steps[1]","model":"check holds","kernel":"check holds"},
+      {"path":"steps[2]","model":"ret -EHWPOISON · MF_MSG_ALREADY_POISONED MF_FAILED","kernel":"ret -EHWPOISON · MF_MSG_ALREADY_POISONED MF_FAILED"},
+      {"path":"steps[3]","model":"check holds","kernel":"check holds"},
+      {"path":"steps[4]","model":"MF_MSG_FREE_HUGE MF_RECOVERED","kernel":"MF_MSG_FREE_HUGE MF_RECOVERED"},
+      {"path":"steps[5]","model":"check holds","kernel":"check holds"},
+      {"path":"steps[6]","model":"ret -EBUSY · MF_MSG_GET_HWPOISON MF_IGNORED","kernel":"ret -EBUSY · MF_MSG_GET_HWPOISON MF_IGNORED"},
+      {"path":"steps[7]","model":"check holds","kernel":"check holds"},
+      {"path":"steps[8]","model":"access ok","kernel":"access ok"},
+      {"path":"steps[9]","model":"—","kernel":"—"},
+      {"path":"steps[10]","model":"check holds","kernel":"check holds"},
+      {"path":"steps[11]","model":"access ok","kernel":"access ok"},
+      {"path":"steps[12]","model":"check holds","kernel":"check holds"},
+      {"path":"steps[13]","model":"ret -EBUSY","kernel":"ret -EBUSY"},
+      {"path":"steps[14]","model":"check fails: the last return value is \"-EBUSY\", expected \"-EOPNOTSUPP\"","kernel":"check fails: the last return value is \"-EBUSY\", expected \"-EOPNOTSUPP\""}
      ]
     },
     "7.3": {
      "status": "agree",
      "injection": [
-      {
-       "path": "steps[0]",
-       "note": "runs as hwpoison-inject's corrupt-pfn: memory_failure(pfn, MF_SW_SIMULATED)"
-      },
-      {
-       "path": "steps[2]",
-       "note": "runs as hwpoison-inject's corrupt-pfn: memory_failure(pfn, MF_SW_SIMULATED)"
-      },
-      {
-       "path": "steps[4]",
-       "note": "runs as hwpoison-inject's corrupt-pfn: memory_failure(pfn, MF_SW_SIMULATED)"
-      },
-      {
-       "path": "steps[6]",
-       "note": "runs as hwpoison-inject's corrupt-pfn: memory_failure(pfn, MF_SW_SIMULATED)"
-      }
+      {"path":"steps[0]","note":"runs as hwpoison-inject's corrupt-pfn: memory_failure(pfn, MF_SW_SIMULATED)"},
+      {"path":"steps[2]","note":"runs as hwpoison-inject's corrupt-pfn: memory_failure(pfn, MF_SW_SIMULATED)"},
+      {"path":"steps[4]","note":"runs as hwpoison-inject's corrupt-pfn: memory_failure(pfn, MF_SW_SIMULATED)"},
+      {"path":"steps[6]","note":"runs as hwpoison-inject's corrupt-pfn: memory_failure(pfn, MF_SW_SIMULATED)"}
      ],
      "differences": [],
      "checks": "fail",
@@ -367,108 +177,23 @@ export const SUITE_RESULTS: SuiteResults = {
      ],
      "setFailures": [],
      "steps": [
-      {
-       "path": "processes[0]",
-       "text": "spawn app",
-       "model": "—",
-       "kernel": "—"
-      },
-      {
-       "path": "mappings[0]",
-       "text": "app: mmap heap = 1M of anonymous",
-       "model": "—",
-       "kernel": "—"
-      },
-      {
-       "path": "steps[0]",
-       "text": "memory_failure(free buddy pfn 0x1064, MF_SW_SIMULATED)",
-       "model": "MF_MSG_BUDDY MF_RECOVERED",
-       "kernel": "MF_MSG_BUDDY MF_RECOVERED"
-      },
-      {
-       "path": "steps[1]",
-       "text": "check last, signal, summary",
-       "model": "check holds",
-       "kernel": "check holds"
-      },
-      {
-       "path": "steps[2]",
-       "text": "memory_failure(free buddy pfn 0x1064, MF_SW_SIMULATED)",
-       "model": "ret -EHWPOISON · MF_MSG_ALREADY_POISONED MF_FAILED",
-       "kernel": "ret -EHWPOISON · MF_MSG_ALREADY_POISONED MF_FAILED"
-      },
-      {
-       "path": "steps[3]",
-       "text": "check last",
-       "model": "check holds",
-       "kernel": "check holds"
-      },
-      {
-       "path": "steps[4]",
-       "text": "memory_failure(page 77 of a free 1G hugetlb folio (pfn 0xc004d), MF_SW_SIMULATED)",
-       "model": "MF_MSG_FREE_HUGE MF_RECOVERED",
-       "kernel": "MF_MSG_FREE_HUGE MF_RECOVERED"
-      },
-      {
-       "path": "steps[5]",
-       "text": "check last, hugetlb",
-       "model": "check holds",
-       "kernel": "check holds"
-      },
-      {
-       "path": "steps[6]",
-       "text": "memory_failure(reserved kernel pfn 0xa, MF_SW_SIMULATED)",
-       "model": "ret -EBUSY · MF_MSG_KERNEL MF_IGNORED",
-       "kernel": "ret -EBUSY · MF_MSG_KERNEL MF_IGNORED"
-      },
-      {
-       "path": "steps[7]",
-       "text": "check last",
-       "model": "check holds",
-       "kernel": "check holds"
-      },
-      {
-       "path": "steps[8]",
-       "text": "app: write heap+0",
-       "model": "access ok",
-       "kernel": "access ok"
-      },
-      {
-       "path": "steps[9]",
-       "text": "soft_offline_page(the page at heap+0 (pfn 0xc004c))",
-       "model": "—",
-       "kernel": "—"
-      },
-      {
-       "path": "steps[10]",
-       "text": "check last, signal",
-       "model": "check holds",
-       "kernel": "check holds"
-      },
-      {
-       "path": "steps[11]",
-       "text": "app: read heap+0",
-       "model": "access ok",
-       "kernel": "access ok"
-      },
-      {
-       "path": "steps[12]",
-       "text": "check access",
-       "model": "check holds",
-       "kernel": "check holds"
-      },
-      {
-       "path": "steps[13]",
-       "text": "unpoison_memory(free buddy pfn 0x1400)",
-       "model": "ret -EBUSY",
-       "kernel": "ret -EBUSY"
-      },
-      {
-       "path": "steps[14]",
-       "text": "check last, summary, violations",
-       "model": "check fails: the last return value is \"-EBUSY\", expected \"-EOPNOTSUPP\"",
-       "kernel": "check fails: the last return value is \"-EBUSY\", expected \"-EOPNOTSUPP\""
-      }
+      {"path":"processes[0]","model":"—","kernel":"—"},
+      {"path":"mappings[0]","model":"—","kernel":"—"},
+      {"path":"steps[0]","model":"MF_MSG_BUDDY MF_RECOVERED","kernel":"MF_MSG_BUDDY MF_RECOVERED"},
+      {"path":"steps[1]","model":"check holds","kernel":"check holds"},
+      {"path":"steps[2]","model":"ret -EHWPOISON · MF_MSG_ALREADY_POISONED MF_FAILED","kernel":"ret -EHWPOISON · MF_MSG_ALREADY_POISONED MF_FAILED"},
+      {"path":"steps[3]","model":"check holds","kernel":"check holds"},
+      {"path":"steps[4]","model":"MF_MSG_FREE_HUGE MF_RECOVERED","kernel":"MF_MSG_FREE_HUGE MF_RECOVERED"},
+      {"path":"steps[5]","model":"check holds","kernel":"check holds"},
+      {"path":"steps[6]","model":"ret -EBUSY · MF_MSG_KERNEL MF_IGNORED","kernel":"ret -EBUSY · MF_MSG_KERNEL MF_IGNORED"},
+      {"path":"steps[7]","model":"check holds","kernel":"check holds"},
+      {"path":"steps[8]","model":"access ok","kernel":"access ok"},
+      {"path":"steps[9]","model":"—","kernel":"—"},
+      {"path":"steps[10]","model":"check holds","kernel":"check holds"},
+      {"path":"steps[11]","model":"access ok","kernel":"access ok"},
+      {"path":"steps[12]","model":"check holds","kernel":"check holds"},
+      {"path":"steps[13]","model":"ret -EBUSY","kernel":"ret -EBUSY"},
+      {"path":"steps[14]","model":"check fails: the last return value is \"-EBUSY\", expected \"-EOPNOTSUPP\"","kernel":"check fails: the last return value is \"-EBUSY\", expected \"-EOPNOTSUPP\""}
      ]
     }
    },
@@ -485,191 +210,69 @@ export const SUITE_RESULTS: SuiteResults = {
     "checks": "hold",
     "failures": []
    },
+   "steps": [
+    {"path":"processes[0]","text":"spawn vmm"},
+    {"path":"processes[1]","text":"spawn helper"},
+    {"path":"memfds[0]","text":"vmm: memfd_create(shm, 0), size 1M, passed to helper"},
+    {"path":"mappings[0]","text":"vmm: mmap vm-view = 1M of memfd shm, MAP_SHARED"},
+    {"path":"mappings[1]","text":"helper: mmap helper-view = 1M of memfd shm, MAP_SHARED"},
+    {"path":"steps[0]","text":"vmm: write vm-view+8K"},
+    {"path":"steps[1]","text":"helper: read helper-view+8K"},
+    {"path":"steps[2]","text":"memory_failure(the page at vm-view+8K (pfn 0x3fc00), MF_SW_SIMULATED)"},
+    {"path":"steps[3]","text":"check signal"},
+    {"path":"steps[4]","text":"check signal"},
+    {"path":"steps[5]","text":"helper: read helper-view+8K"},
+    {"path":"steps[6]","text":"check access, signal"}
+   ],
    "kernels": {
     "6.12": {
      "status": "agree",
      "injection": [
-      {
-       "path": "steps[2]",
-       "note": "runs as hwpoison-inject's corrupt-pfn: memory_failure(pfn, MF_SW_SIMULATED)"
-      }
+      {"path":"steps[2]","note":"runs as hwpoison-inject's corrupt-pfn: memory_failure(pfn, MF_SW_SIMULATED)"}
      ],
      "differences": [],
      "checks": "hold",
      "checkFailures": [],
      "setFailures": [],
      "steps": [
-      {
-       "path": "processes[0]",
-       "text": "spawn vmm",
-       "model": "—",
-       "kernel": "—"
-      },
-      {
-       "path": "processes[1]",
-       "text": "spawn helper",
-       "model": "—",
-       "kernel": "—"
-      },
-      {
-       "path": "processes[1]",
-       "text": "helper: prctl(PR_MCE_KILL, late)",
-       "model": "—",
-       "kernel": "—"
-      },
-      {
-       "path": "memfds[0]",
-       "text": "vmm: memfd_create(shm, 0), size 1M, passed to helper",
-       "model": "—",
-       "kernel": "—"
-      },
-      {
-       "path": "mappings[0]",
-       "text": "vmm: mmap vm-view = 1M of memfd shm, MAP_SHARED",
-       "model": "—",
-       "kernel": "—"
-      },
-      {
-       "path": "mappings[1]",
-       "text": "helper: mmap helper-view = 1M of memfd shm, MAP_SHARED",
-       "model": "—",
-       "kernel": "—"
-      },
-      {
-       "path": "steps[0]",
-       "text": "vmm: write vm-view+8K",
-       "model": "access ok",
-       "kernel": "access ok"
-      },
-      {
-       "path": "steps[1]",
-       "text": "helper: read helper-view+8K",
-       "model": "access ok",
-       "kernel": "access ok"
-      },
-      {
-       "path": "steps[2]",
-       "text": "memory_failure(the page at vm-view+8K (pfn 0x3fc00), MF_SW_SIMULATED)",
-       "model": "MF_MSG_DIRTY_LRU MF_RECOVERED · vmm SIGBUS BUS_MCEERR_AO lsb 12 at vm-view+8K",
-       "kernel": "MF_MSG_DIRTY_LRU MF_RECOVERED · vmm SIGBUS BUS_MCEERR_AO lsb 12 at vm-view+8K"
-      },
-      {
-       "path": "steps[3]",
-       "text": "check signal",
-       "model": "check holds",
-       "kernel": "check holds"
-      },
-      {
-       "path": "steps[4]",
-       "text": "check signal",
-       "model": "check holds",
-       "kernel": "check holds"
-      },
-      {
-       "path": "steps[5]",
-       "text": "helper: read helper-view+8K",
-       "model": "access sigbus · helper SIGBUS BUS_MCEERR_AR lsb 12 at helper-view+8K",
-       "kernel": "access sigbus · helper SIGBUS BUS_MCEERR_AR lsb 12 at helper-view+8K"
-      },
-      {
-       "path": "steps[6]",
-       "text": "check access, signal",
-       "model": "check holds",
-       "kernel": "check holds"
-      }
+      {"path":"processes[0]","model":"—","kernel":"—"},
+      {"path":"processes[1]","model":"—","kernel":"—"},
+      {"path":"processes[1]","model":"—","kernel":"—"},
+      {"path":"memfds[0]","model":"—","kernel":"—"},
+      {"path":"mappings[0]","model":"—","kernel":"—"},
+      {"path":"mappings[1]","model":"—","kernel":"—"},
+      {"path":"steps[0]","model":"access ok","kernel":"access ok"},
+      {"path":"steps[1]","model":"access ok","kernel":"access ok"},
+      {"path":"steps[2]","model":"MF_MSG_DIRTY_LRU MF_RECOVERED · vmm SIGBUS BUS_MCEERR_AO lsb 12 at vm-view+8K","kernel":"MF_MSG_DIRTY_LRU MF_RECOVERED · vmm SIGBUS BUS_MCEERR_AO lsb 12 at vm-view+8K"},
+      {"path":"steps[3]","model":"check holds","kernel":"check holds"},
+      {"path":"steps[4]","model":"check holds","kernel":"check holds"},
+      {"path":"steps[5]","model":"access sigbus · helper SIGBUS BUS_MCEERR_AR lsb 12 at helper-view+8K","kernel":"access sigbus · helper SIGBUS BUS_MCEERR_AR lsb 12 at helper-view+8K"},
+      {"path":"steps[6]","model":"check holds","kernel":"check holds"}
      ]
     },
     "7.3": {
      "status": "agree",
      "injection": [
-      {
-       "path": "steps[2]",
-       "note": "runs as hwpoison-inject's corrupt-pfn: memory_failure(pfn, MF_SW_SIMULATED)"
-      }
+      {"path":"steps[2]","note":"runs as hwpoison-inject's corrupt-pfn: memory_failure(pfn, MF_SW_SIMULATED)"}
      ],
      "differences": [],
      "checks": "hold",
      "checkFailures": [],
      "setFailures": [],
      "steps": [
-      {
-       "path": "processes[0]",
-       "text": "spawn vmm",
-       "model": "—",
-       "kernel": "—"
-      },
-      {
-       "path": "processes[1]",
-       "text": "spawn helper",
-       "model": "—",
-       "kernel": "—"
-      },
-      {
-       "path": "processes[1]",
-       "text": "helper: prctl(PR_MCE_KILL, late)",
-       "model": "—",
-       "kernel": "—"
-      },
-      {
-       "path": "memfds[0]",
-       "text": "vmm: memfd_create(shm, 0), size 1M, passed to helper",
-       "model": "—",
-       "kernel": "—"
-      },
-      {
-       "path": "mappings[0]",
-       "text": "vmm: mmap vm-view = 1M of memfd shm, MAP_SHARED",
-       "model": "—",
-       "kernel": "—"
-      },
-      {
-       "path": "mappings[1]",
-       "text": "helper: mmap helper-view = 1M of memfd shm, MAP_SHARED",
-       "model": "—",
-       "kernel": "—"
-      },
-      {
-       "path": "steps[0]",
-       "text": "vmm: write vm-view+8K",
-       "model": "access ok",
-       "kernel": "access ok"
-      },
-      {
-       "path": "steps[1]",
-       "text": "helper: read helper-view+8K",
-       "model": "access ok",
-       "kernel": "access ok"
-      },
-      {
-       "path": "steps[2]",
-       "text": "memory_failure(the page at vm-view+8K (pfn 0x3fc00), MF_SW_SIMULATED)",
-       "model": "MF_MSG_DIRTY_LRU MF_RECOVERED · vmm SIGBUS BUS_MCEERR_AO lsb 12 at vm-view+8K",
-       "kernel": "MF_MSG_DIRTY_LRU MF_RECOVERED · vmm SIGBUS BUS_MCEERR_AO lsb 12 at vm-view+8K"
-      },
-      {
-       "path": "steps[3]",
-       "text": "check signal",
-       "model": "check holds",
-       "kernel": "check holds"
-      },
-      {
-       "path": "steps[4]",
-       "text": "check signal",
-       "model": "check holds",
-       "kernel": "check holds"
-      },
-      {
-       "path": "steps[5]",
-       "text": "helper: read helper-view+8K",
-       "model": "access sigbus · helper SIGBUS BUS_MCEERR_AR lsb 12 at helper-view+8K",
-       "kernel": "access sigbus · helper SIGBUS BUS_MCEERR_AR lsb 12 at helper-view+8K"
-      },
-      {
-       "path": "steps[6]",
-       "text": "check access, signal",
-       "model": "check holds",
-       "kernel": "check holds"
-      }
+      {"path":"processes[0]","model":"—","kernel":"—"},
+      {"path":"processes[1]","model":"—","kernel":"—"},
+      {"path":"processes[1]","model":"—","kernel":"—"},
+      {"path":"memfds[0]","model":"—","kernel":"—"},
+      {"path":"mappings[0]","model":"—","kernel":"—"},
+      {"path":"mappings[1]","model":"—","kernel":"—"},
+      {"path":"steps[0]","model":"access ok","kernel":"access ok"},
+      {"path":"steps[1]","model":"access ok","kernel":"access ok"},
+      {"path":"steps[2]","model":"MF_MSG_DIRTY_LRU MF_RECOVERED · vmm SIGBUS BUS_MCEERR_AO lsb 12 at vm-view+8K","kernel":"MF_MSG_DIRTY_LRU MF_RECOVERED · vmm SIGBUS BUS_MCEERR_AO lsb 12 at vm-view+8K"},
+      {"path":"steps[3]","model":"check holds","kernel":"check holds"},
+      {"path":"steps[4]","model":"check holds","kernel":"check holds"},
+      {"path":"steps[5]","model":"access sigbus · helper SIGBUS BUS_MCEERR_AR lsb 12 at helper-view+8K","kernel":"access sigbus · helper SIGBUS BUS_MCEERR_AR lsb 12 at helper-view+8K"},
+      {"path":"steps[6]","model":"check holds","kernel":"check holds"}
      ]
     }
    },
@@ -687,191 +290,69 @@ export const SUITE_RESULTS: SuiteResults = {
     "checks": "hold",
     "failures": []
    },
+   "steps": [
+    {"path":"processes[0]","text":"spawn vmm"},
+    {"path":"processes[1]","text":"spawn helper"},
+    {"path":"memfds[0]","text":"vmm: memfd_create(shm, 0), size 1M, passed to helper"},
+    {"path":"mappings[0]","text":"vmm: mmap vm-view = 1M of memfd shm, MAP_SHARED"},
+    {"path":"mappings[1]","text":"helper: mmap helper-view = 1M of memfd shm, MAP_SHARED"},
+    {"path":"steps[0]","text":"vmm: write vm-view+64K"},
+    {"path":"steps[1]","text":"helper: read helper-view+64K"},
+    {"path":"steps[2]","text":"memory_failure(the page at vm-view+64K (pfn 0x3fc00), MF_SW_SIMULATED)"},
+    {"path":"steps[3]","text":"check signal"},
+    {"path":"steps[4]","text":"check signal"},
+    {"path":"steps[5]","text":"helper: read helper-view+64K"},
+    {"path":"steps[6]","text":"check access, signal, violations"}
+   ],
    "kernels": {
     "6.12": {
      "status": "agree",
      "injection": [
-      {
-       "path": "steps[2]",
-       "note": "runs as hwpoison-inject's corrupt-pfn: memory_failure(pfn, MF_SW_SIMULATED)"
-      }
+      {"path":"steps[2]","note":"runs as hwpoison-inject's corrupt-pfn: memory_failure(pfn, MF_SW_SIMULATED)"}
      ],
      "differences": [],
      "checks": "hold",
      "checkFailures": [],
      "setFailures": [],
      "steps": [
-      {
-       "path": "processes[0]",
-       "text": "spawn vmm",
-       "model": "—",
-       "kernel": "—"
-      },
-      {
-       "path": "processes[0]",
-       "text": "vmm: prctl(PR_MCE_KILL, early)",
-       "model": "—",
-       "kernel": "—"
-      },
-      {
-       "path": "processes[1]",
-       "text": "spawn helper",
-       "model": "—",
-       "kernel": "—"
-      },
-      {
-       "path": "memfds[0]",
-       "text": "vmm: memfd_create(shm, 0), size 1M, passed to helper",
-       "model": "—",
-       "kernel": "—"
-      },
-      {
-       "path": "mappings[0]",
-       "text": "vmm: mmap vm-view = 1M of memfd shm, MAP_SHARED",
-       "model": "—",
-       "kernel": "—"
-      },
-      {
-       "path": "mappings[1]",
-       "text": "helper: mmap helper-view = 1M of memfd shm, MAP_SHARED",
-       "model": "—",
-       "kernel": "—"
-      },
-      {
-       "path": "steps[0]",
-       "text": "vmm: write vm-view+64K",
-       "model": "access ok",
-       "kernel": "access ok"
-      },
-      {
-       "path": "steps[1]",
-       "text": "helper: read helper-view+64K",
-       "model": "access ok",
-       "kernel": "access ok"
-      },
-      {
-       "path": "steps[2]",
-       "text": "memory_failure(the page at vm-view+64K (pfn 0x3fc00), MF_SW_SIMULATED)",
-       "model": "MF_MSG_DIRTY_LRU MF_RECOVERED · vmm SIGBUS BUS_MCEERR_AO lsb 12 at vm-view+64K",
-       "kernel": "MF_MSG_DIRTY_LRU MF_RECOVERED · vmm SIGBUS BUS_MCEERR_AO lsb 12 at vm-view+64K"
-      },
-      {
-       "path": "steps[3]",
-       "text": "check signal",
-       "model": "check holds",
-       "kernel": "check holds"
-      },
-      {
-       "path": "steps[4]",
-       "text": "check signal",
-       "model": "check holds",
-       "kernel": "check holds"
-      },
-      {
-       "path": "steps[5]",
-       "text": "helper: read helper-view+64K",
-       "model": "access sigbus · helper SIGBUS BUS_MCEERR_AR lsb 12 at helper-view+64K",
-       "kernel": "access sigbus · helper SIGBUS BUS_MCEERR_AR lsb 12 at helper-view+64K"
-      },
-      {
-       "path": "steps[6]",
-       "text": "check access, signal, violations",
-       "model": "check holds",
-       "kernel": "check holds"
-      }
+      {"path":"processes[0]","model":"—","kernel":"—"},
+      {"path":"processes[0]","model":"—","kernel":"—"},
+      {"path":"processes[1]","model":"—","kernel":"—"},
+      {"path":"memfds[0]","model":"—","kernel":"—"},
+      {"path":"mappings[0]","model":"—","kernel":"—"},
+      {"path":"mappings[1]","model":"—","kernel":"—"},
+      {"path":"steps[0]","model":"access ok","kernel":"access ok"},
+      {"path":"steps[1]","model":"access ok","kernel":"access ok"},
+      {"path":"steps[2]","model":"MF_MSG_DIRTY_LRU MF_RECOVERED · vmm SIGBUS BUS_MCEERR_AO lsb 12 at vm-view+64K","kernel":"MF_MSG_DIRTY_LRU MF_RECOVERED · vmm SIGBUS BUS_MCEERR_AO lsb 12 at vm-view+64K"},
+      {"path":"steps[3]","model":"check holds","kernel":"check holds"},
+      {"path":"steps[4]","model":"check holds","kernel":"check holds"},
+      {"path":"steps[5]","model":"access sigbus · helper SIGBUS BUS_MCEERR_AR lsb 12 at helper-view+64K","kernel":"access sigbus · helper SIGBUS BUS_MCEERR_AR lsb 12 at helper-view+64K"},
+      {"path":"steps[6]","model":"check holds","kernel":"check holds"}
      ]
     },
     "7.3": {
      "status": "agree",
      "injection": [
-      {
-       "path": "steps[2]",
-       "note": "runs as hwpoison-inject's corrupt-pfn: memory_failure(pfn, MF_SW_SIMULATED)"
-      }
+      {"path":"steps[2]","note":"runs as hwpoison-inject's corrupt-pfn: memory_failure(pfn, MF_SW_SIMULATED)"}
      ],
      "differences": [],
      "checks": "hold",
      "checkFailures": [],
      "setFailures": [],
      "steps": [
-      {
-       "path": "processes[0]",
-       "text": "spawn vmm",
-       "model": "—",
-       "kernel": "—"
-      },
-      {
-       "path": "processes[0]",
-       "text": "vmm: prctl(PR_MCE_KILL, early)",
-       "model": "—",
-       "kernel": "—"
-      },
-      {
-       "path": "processes[1]",
-       "text": "spawn helper",
-       "model": "—",
-       "kernel": "—"
-      },
-      {
-       "path": "memfds[0]",
-       "text": "vmm: memfd_create(shm, 0), size 1M, passed to helper",
-       "model": "—",
-       "kernel": "—"
-      },
-      {
-       "path": "mappings[0]",
-       "text": "vmm: mmap vm-view = 1M of memfd shm, MAP_SHARED",
-       "model": "—",
-       "kernel": "—"
-      },
-      {
-       "path": "mappings[1]",
-       "text": "helper: mmap helper-view = 1M of memfd shm, MAP_SHARED",
-       "model": "—",
-       "kernel": "—"
-      },
-      {
-       "path": "steps[0]",
-       "text": "vmm: write vm-view+64K",
-       "model": "access ok",
-       "kernel": "access ok"
-      },
-      {
-       "path": "steps[1]",
-       "text": "helper: read helper-view+64K",
-       "model": "access ok",
-       "kernel": "access ok"
-      },
-      {
-       "path": "steps[2]",
-       "text": "memory_failure(the page at vm-view+64K (pfn 0x3fc00), MF_SW_SIMULATED)",
-       "model": "MF_MSG_DIRTY_LRU MF_RECOVERED · vmm SIGBUS BUS_MCEERR_AO lsb 12 at vm-view+64K",
-       "kernel": "MF_MSG_DIRTY_LRU MF_RECOVERED · vmm SIGBUS BUS_MCEERR_AO lsb 12 at vm-view+64K"
-      },
-      {
-       "path": "steps[3]",
-       "text": "check signal",
-       "model": "check holds",
-       "kernel": "check holds"
-      },
-      {
-       "path": "steps[4]",
-       "text": "check signal",
-       "model": "check holds",
-       "kernel": "check holds"
-      },
-      {
-       "path": "steps[5]",
-       "text": "helper: read helper-view+64K",
-       "model": "access sigbus · helper SIGBUS BUS_MCEERR_AR lsb 12 at helper-view+64K",
-       "kernel": "access sigbus · helper SIGBUS BUS_MCEERR_AR lsb 12 at helper-view+64K"
-      },
-      {
-       "path": "steps[6]",
-       "text": "check access, signal, violations",
-       "model": "check holds",
-       "kernel": "check holds"
-      }
+      {"path":"processes[0]","model":"—","kernel":"—"},
+      {"path":"processes[0]","model":"—","kernel":"—"},
+      {"path":"processes[1]","model":"—","kernel":"—"},
+      {"path":"memfds[0]","model":"—","kernel":"—"},
+      {"path":"mappings[0]","model":"—","kernel":"—"},
+      {"path":"mappings[1]","model":"—","kernel":"—"},
+      {"path":"steps[0]","model":"access ok","kernel":"access ok"},
+      {"path":"steps[1]","model":"access ok","kernel":"access ok"},
+      {"path":"steps[2]","model":"MF_MSG_DIRTY_LRU MF_RECOVERED · vmm SIGBUS BUS_MCEERR_AO lsb 12 at vm-view+64K","kernel":"MF_MSG_DIRTY_LRU MF_RECOVERED · vmm SIGBUS BUS_MCEERR_AO lsb 12 at vm-view+64K"},
+      {"path":"steps[3]","model":"check holds","kernel":"check holds"},
+      {"path":"steps[4]","model":"check holds","kernel":"check holds"},
+      {"path":"steps[5]","model":"access sigbus · helper SIGBUS BUS_MCEERR_AR lsb 12 at helper-view+64K","kernel":"access sigbus · helper SIGBUS BUS_MCEERR_AR lsb 12 at helper-view+64K"},
+      {"path":"steps[6]","model":"check holds","kernel":"check holds"}
      ]
     }
    },
@@ -889,143 +370,58 @@ export const SUITE_RESULTS: SuiteResults = {
     "checks": "hold",
     "failures": []
    },
+   "steps": [
+    {"path":"processes[0]","text":"spawn vmm"},
+    {"path":"memfds[0]","text":"vmm: memfd_create(guest, MFD_HUGETLB|MFD_HUGE_1G), size 1G"},
+    {"path":"mappings[0]","text":"vmm: mmap ram = 1G of memfd guest, MAP_SHARED, populated"},
+    {"path":"steps[0]","text":"vmm: madvise(MADV_HWPOISON) ram+48K"},
+    {"path":"steps[1]","text":"check last, signal"},
+    {"path":"steps[2]","text":"vmm: read ram+500M"},
+    {"path":"steps[3]","text":"check access, signal"},
+    {"path":"steps[4]","text":"vmm: ftruncate(guest, 0)"},
+    {"path":"steps[5]","text":"check hugetlb, summary, violations"}
+   ],
    "kernels": {
     "6.12": {
      "status": "agree",
      "injection": [
-      {
-       "path": "steps[0]",
-       "note": "runs as madvise(MADV_HWPOISON) by vmm: memory_failure(pfn, MF_ACTION_REQUIRED|MF_COUNT_INCREASED|MF_SW_SIMULATED)"
-      }
+      {"path":"steps[0]","note":"runs as madvise(MADV_HWPOISON) by vmm: memory_failure(pfn, MF_ACTION_REQUIRED|MF_COUNT_INCREASED|MF_SW_SIMULATED)"}
      ],
      "differences": [],
      "checks": "hold",
      "checkFailures": [],
      "setFailures": [],
      "steps": [
-      {
-       "path": "processes[0]",
-       "text": "spawn vmm",
-       "model": "—",
-       "kernel": "—"
-      },
-      {
-       "path": "memfds[0]",
-       "text": "vmm: memfd_create(guest, MFD_HUGETLB|MFD_HUGE_1G), size 1G",
-       "model": "—",
-       "kernel": "—"
-      },
-      {
-       "path": "mappings[0]",
-       "text": "vmm: mmap ram = 1G of memfd guest, MAP_SHARED, populated",
-       "model": "—",
-       "kernel": "—"
-      },
-      {
-       "path": "steps[0]",
-       "text": "vmm: madvise(MADV_HWPOISON) ram+48K",
-       "model": "MF_MSG_HUGE MF_RECOVERED · vmm SIGBUS BUS_MCEERR_AR lsb 30 at ram+48K",
-       "kernel": "MF_MSG_HUGE MF_RECOVERED · vmm SIGBUS BUS_MCEERR_AR lsb 30 at ram+48K"
-      },
-      {
-       "path": "steps[1]",
-       "text": "check last, signal",
-       "model": "check holds",
-       "kernel": "check holds"
-      },
-      {
-       "path": "steps[2]",
-       "text": "vmm: read ram+500M",
-       "model": "access sigbus · vmm SIGBUS BUS_MCEERR_AR lsb 30 at ram+500M",
-       "kernel": "access sigbus · vmm SIGBUS BUS_MCEERR_AR lsb 30 at ram+500M"
-      },
-      {
-       "path": "steps[3]",
-       "text": "check access, signal",
-       "model": "check holds",
-       "kernel": "check holds"
-      },
-      {
-       "path": "steps[4]",
-       "text": "vmm: ftruncate(guest, 0)",
-       "model": "—",
-       "kernel": "—"
-      },
-      {
-       "path": "steps[5]",
-       "text": "check hugetlb, summary, violations",
-       "model": "check holds",
-       "kernel": "check holds"
-      }
+      {"path":"processes[0]","model":"—","kernel":"—"},
+      {"path":"memfds[0]","model":"—","kernel":"—"},
+      {"path":"mappings[0]","model":"—","kernel":"—"},
+      {"path":"steps[0]","model":"MF_MSG_HUGE MF_RECOVERED · vmm SIGBUS BUS_MCEERR_AR lsb 30 at ram+48K","kernel":"MF_MSG_HUGE MF_RECOVERED · vmm SIGBUS BUS_MCEERR_AR lsb 30 at ram+48K"},
+      {"path":"steps[1]","model":"check holds","kernel":"check holds"},
+      {"path":"steps[2]","model":"access sigbus · vmm SIGBUS BUS_MCEERR_AR lsb 30 at ram+500M","kernel":"access sigbus · vmm SIGBUS BUS_MCEERR_AR lsb 30 at ram+500M"},
+      {"path":"steps[3]","model":"check holds","kernel":"check holds"},
+      {"path":"steps[4]","model":"—","kernel":"—"},
+      {"path":"steps[5]","model":"check holds","kernel":"check holds"}
      ]
     },
     "7.3": {
      "status": "agree",
      "injection": [
-      {
-       "path": "steps[0]",
-       "note": "runs as madvise(MADV_HWPOISON) by vmm: memory_failure(pfn, MF_ACTION_REQUIRED|MF_COUNT_INCREASED|MF_SW_SIMULATED)"
-      }
+      {"path":"steps[0]","note":"runs as madvise(MADV_HWPOISON) by vmm: memory_failure(pfn, MF_ACTION_REQUIRED|MF_COUNT_INCREASED|MF_SW_SIMULATED)"}
      ],
      "differences": [],
      "checks": "hold",
      "checkFailures": [],
      "setFailures": [],
      "steps": [
-      {
-       "path": "processes[0]",
-       "text": "spawn vmm",
-       "model": "—",
-       "kernel": "—"
-      },
-      {
-       "path": "memfds[0]",
-       "text": "vmm: memfd_create(guest, MFD_HUGETLB|MFD_HUGE_1G), size 1G",
-       "model": "—",
-       "kernel": "—"
-      },
-      {
-       "path": "mappings[0]",
-       "text": "vmm: mmap ram = 1G of memfd guest, MAP_SHARED, populated",
-       "model": "—",
-       "kernel": "—"
-      },
-      {
-       "path": "steps[0]",
-       "text": "vmm: madvise(MADV_HWPOISON) ram+48K",
-       "model": "MF_MSG_HUGE MF_RECOVERED · vmm SIGBUS BUS_MCEERR_AR lsb 30 at ram+48K",
-       "kernel": "MF_MSG_HUGE MF_RECOVERED · vmm SIGBUS BUS_MCEERR_AR lsb 30 at ram+48K"
-      },
-      {
-       "path": "steps[1]",
-       "text": "check last, signal",
-       "model": "check holds",
-       "kernel": "check holds"
-      },
-      {
-       "path": "steps[2]",
-       "text": "vmm: read ram+500M",
-       "model": "access sigbus · vmm SIGBUS BUS_MCEERR_AR lsb 30 at ram+500M",
-       "kernel": "access sigbus · vmm SIGBUS BUS_MCEERR_AR lsb 30 at ram+500M"
-      },
-      {
-       "path": "steps[3]",
-       "text": "check access, signal",
-       "model": "check holds",
-       "kernel": "check holds"
-      },
-      {
-       "path": "steps[4]",
-       "text": "vmm: ftruncate(guest, 0)",
-       "model": "—",
-       "kernel": "—"
-      },
-      {
-       "path": "steps[5]",
-       "text": "check hugetlb, summary, violations",
-       "model": "check holds",
-       "kernel": "check holds"
-      }
+      {"path":"processes[0]","model":"—","kernel":"—"},
+      {"path":"memfds[0]","model":"—","kernel":"—"},
+      {"path":"mappings[0]","model":"—","kernel":"—"},
+      {"path":"steps[0]","model":"MF_MSG_HUGE MF_RECOVERED · vmm SIGBUS BUS_MCEERR_AR lsb 30 at ram+48K","kernel":"MF_MSG_HUGE MF_RECOVERED · vmm SIGBUS BUS_MCEERR_AR lsb 30 at ram+48K"},
+      {"path":"steps[1]","model":"check holds","kernel":"check holds"},
+      {"path":"steps[2]","model":"access sigbus · vmm SIGBUS BUS_MCEERR_AR lsb 30 at ram+500M","kernel":"access sigbus · vmm SIGBUS BUS_MCEERR_AR lsb 30 at ram+500M"},
+      {"path":"steps[3]","model":"check holds","kernel":"check holds"},
+      {"path":"steps[4]","model":"—","kernel":"—"},
+      {"path":"steps[5]","model":"check holds","kernel":"check holds"}
      ]
     }
    },
@@ -1042,14 +438,12 @@ export const SUITE_RESULTS: SuiteResults = {
     "checks": "hold",
     "failures": []
    },
+   "steps": [],
    "kernels": {
     "6.12": {
      "status": "model only",
      "injection": [
-      {
-       "path": "steps[0]",
-       "note": "runs as madvise(MADV_HWPOISON) by vmm: memory_failure(pfn, MF_ACTION_REQUIRED|MF_COUNT_INCREASED|MF_SW_SIMULATED)"
-      }
+      {"path":"steps[0]","note":"runs as madvise(MADV_HWPOISON) by vmm: memory_failure(pfn, MF_ACTION_REQUIRED|MF_COUNT_INCREASED|MF_SW_SIMULATED)"}
      ],
      "differences": [],
      "checks": "none",
@@ -1064,10 +458,7 @@ export const SUITE_RESULTS: SuiteResults = {
     "7.3": {
      "status": "model only",
      "injection": [
-      {
-       "path": "steps[0]",
-       "note": "runs as madvise(MADV_HWPOISON) by vmm: memory_failure(pfn, MF_ACTION_REQUIRED|MF_COUNT_INCREASED|MF_SW_SIMULATED)"
-      }
+      {"path":"steps[0]","note":"runs as madvise(MADV_HWPOISON) by vmm: memory_failure(pfn, MF_ACTION_REQUIRED|MF_COUNT_INCREASED|MF_SW_SIMULATED)"}
      ],
      "differences": [],
      "checks": "none",
@@ -1094,6 +485,14 @@ export const SUITE_RESULTS: SuiteResults = {
     "checks": "hold",
     "failures": []
    },
+   "steps": [
+    {"path":"processes[0]","text":"spawn app"},
+    {"path":"mappings[0]","text":"app: mmap huge = 2M of anonymous MAP_HUGETLB 2M, populated"},
+    {"path":"steps[0]","text":"app: madvise(MADV_HWPOISON) huge+12K"},
+    {"path":"steps[1]","text":"check last, signal, hugetlb"},
+    {"path":"steps[2]","text":"app: read huge+1M"},
+    {"path":"steps[3]","text":"check access, signal"}
+   ],
    "kernels": {
     "6.12": {
      "status": "agree",
@@ -1103,42 +502,12 @@ export const SUITE_RESULTS: SuiteResults = {
      "checkFailures": [],
      "setFailures": [],
      "steps": [
-      {
-       "path": "processes[0]",
-       "text": "spawn app",
-       "model": "—",
-       "kernel": "—"
-      },
-      {
-       "path": "mappings[0]",
-       "text": "app: mmap huge = 2M of anonymous MAP_HUGETLB 2M, populated",
-       "model": "—",
-       "kernel": "—"
-      },
-      {
-       "path": "steps[0]",
-       "text": "app: madvise(MADV_HWPOISON) huge+12K",
-       "model": "MF_MSG_HUGE MF_RECOVERED · app SIGBUS BUS_MCEERR_AR lsb 21 at huge+12K",
-       "kernel": "MF_MSG_HUGE MF_RECOVERED · app SIGBUS BUS_MCEERR_AR lsb 21 at huge+12K"
-      },
-      {
-       "path": "steps[1]",
-       "text": "check last, signal, hugetlb",
-       "model": "check holds",
-       "kernel": "check holds"
-      },
-      {
-       "path": "steps[2]",
-       "text": "app: read huge+1M",
-       "model": "access sigbus · app SIGBUS BUS_MCEERR_AR lsb 21 at huge+1M",
-       "kernel": "access sigbus · app SIGBUS BUS_MCEERR_AR lsb 21 at huge+1M"
-      },
-      {
-       "path": "steps[3]",
-       "text": "check access, signal",
-       "model": "check holds",
-       "kernel": "check holds"
-      }
+      {"path":"processes[0]","model":"—","kernel":"—"},
+      {"path":"mappings[0]","model":"—","kernel":"—"},
+      {"path":"steps[0]","model":"MF_MSG_HUGE MF_RECOVERED · app SIGBUS BUS_MCEERR_AR lsb 21 at huge+12K","kernel":"MF_MSG_HUGE MF_RECOVERED · app SIGBUS BUS_MCEERR_AR lsb 21 at huge+12K"},
+      {"path":"steps[1]","model":"check holds","kernel":"check holds"},
+      {"path":"steps[2]","model":"access sigbus · app SIGBUS BUS_MCEERR_AR lsb 21 at huge+1M","kernel":"access sigbus · app SIGBUS BUS_MCEERR_AR lsb 21 at huge+1M"},
+      {"path":"steps[3]","model":"check holds","kernel":"check holds"}
      ]
     },
     "7.3": {
@@ -1149,42 +518,12 @@ export const SUITE_RESULTS: SuiteResults = {
      "checkFailures": [],
      "setFailures": [],
      "steps": [
-      {
-       "path": "processes[0]",
-       "text": "spawn app",
-       "model": "—",
-       "kernel": "—"
-      },
-      {
-       "path": "mappings[0]",
-       "text": "app: mmap huge = 2M of anonymous MAP_HUGETLB 2M, populated",
-       "model": "—",
-       "kernel": "—"
-      },
-      {
-       "path": "steps[0]",
-       "text": "app: madvise(MADV_HWPOISON) huge+12K",
-       "model": "MF_MSG_HUGE MF_RECOVERED · app SIGBUS BUS_MCEERR_AR lsb 21 at huge+12K",
-       "kernel": "MF_MSG_HUGE MF_RECOVERED · app SIGBUS BUS_MCEERR_AR lsb 21 at huge+12K"
-      },
-      {
-       "path": "steps[1]",
-       "text": "check last, signal, hugetlb",
-       "model": "check holds",
-       "kernel": "check holds"
-      },
-      {
-       "path": "steps[2]",
-       "text": "app: read huge+1M",
-       "model": "access sigbus · app SIGBUS BUS_MCEERR_AR lsb 21 at huge+1M",
-       "kernel": "access sigbus · app SIGBUS BUS_MCEERR_AR lsb 21 at huge+1M"
-      },
-      {
-       "path": "steps[3]",
-       "text": "check access, signal",
-       "model": "check holds",
-       "kernel": "check holds"
-      }
+      {"path":"processes[0]","model":"—","kernel":"—"},
+      {"path":"mappings[0]","model":"—","kernel":"—"},
+      {"path":"steps[0]","model":"MF_MSG_HUGE MF_RECOVERED · app SIGBUS BUS_MCEERR_AR lsb 21 at huge+12K","kernel":"MF_MSG_HUGE MF_RECOVERED · app SIGBUS BUS_MCEERR_AR lsb 21 at huge+12K"},
+      {"path":"steps[1]","model":"check holds","kernel":"check holds"},
+      {"path":"steps[2]","model":"access sigbus · app SIGBUS BUS_MCEERR_AR lsb 21 at huge+1M","kernel":"access sigbus · app SIGBUS BUS_MCEERR_AR lsb 21 at huge+1M"},
+      {"path":"steps[3]","model":"check holds","kernel":"check holds"}
      ]
     }
    },
@@ -1202,167 +541,64 @@ export const SUITE_RESULTS: SuiteResults = {
     "checks": "hold",
     "failures": []
    },
+   "steps": [
+    {"path":"processes[0]","text":"spawn vmm"},
+    {"path":"memfds[0]","text":"vmm: memfd_create(guest, MFD_HUGETLB|MFD_HUGE_2M), size 4M"},
+    {"path":"mappings[0]","text":"vmm: mmap ram = 4M of memfd guest, MAP_SHARED, populated"},
+    {"path":"steps[0]","text":"memory_failure(the page at ram+2M (pfn 0x3fc00), MF_SW_SIMULATED)"},
+    {"path":"steps[1]","text":"check last, signal, hugetlb"},
+    {"path":"steps[2]","text":"vmm: read ram+3M"},
+    {"path":"steps[3]","text":"check access, signal"},
+    {"path":"steps[4]","text":"vmm: fallocate(guest, PUNCH_HOLE, 2M, 2M)"},
+    {"path":"steps[5]","text":"check hugetlb"},
+    {"path":"steps[6]","text":"vmm: exit"},
+    {"path":"steps[7]","text":"check hugetlb, counters"}
+   ],
    "kernels": {
     "6.12": {
      "status": "agree",
      "injection": [
-      {
-       "path": "steps[0]",
-       "note": "runs as hwpoison-inject's corrupt-pfn: memory_failure(pfn, MF_SW_SIMULATED)"
-      }
+      {"path":"steps[0]","note":"runs as hwpoison-inject's corrupt-pfn: memory_failure(pfn, MF_SW_SIMULATED)"}
      ],
      "differences": [],
      "checks": "hold",
      "checkFailures": [],
      "setFailures": [],
      "steps": [
-      {
-       "path": "processes[0]",
-       "text": "spawn vmm",
-       "model": "—",
-       "kernel": "—"
-      },
-      {
-       "path": "memfds[0]",
-       "text": "vmm: memfd_create(guest, MFD_HUGETLB|MFD_HUGE_2M), size 4M",
-       "model": "—",
-       "kernel": "—"
-      },
-      {
-       "path": "mappings[0]",
-       "text": "vmm: mmap ram = 4M of memfd guest, MAP_SHARED, populated",
-       "model": "—",
-       "kernel": "—"
-      },
-      {
-       "path": "steps[0]",
-       "text": "memory_failure(the page at ram+2M (pfn 0x3fc00), MF_SW_SIMULATED)",
-       "model": "MF_MSG_HUGE MF_RECOVERED",
-       "kernel": "MF_MSG_HUGE MF_RECOVERED"
-      },
-      {
-       "path": "steps[1]",
-       "text": "check last, signal, hugetlb",
-       "model": "check holds",
-       "kernel": "check holds"
-      },
-      {
-       "path": "steps[2]",
-       "text": "vmm: read ram+3M",
-       "model": "access sigbus · vmm SIGBUS BUS_MCEERR_AR lsb 21 at ram+3M",
-       "kernel": "access sigbus · vmm SIGBUS BUS_MCEERR_AR lsb 21 at ram+3M"
-      },
-      {
-       "path": "steps[3]",
-       "text": "check access, signal",
-       "model": "check holds",
-       "kernel": "check holds"
-      },
-      {
-       "path": "steps[4]",
-       "text": "vmm: fallocate(guest, PUNCH_HOLE, 2M, 2M)",
-       "model": "—",
-       "kernel": "—"
-      },
-      {
-       "path": "steps[5]",
-       "text": "check hugetlb",
-       "model": "check holds",
-       "kernel": "check holds"
-      },
-      {
-       "path": "steps[6]",
-       "text": "vmm: exit",
-       "model": "—",
-       "kernel": "—"
-      },
-      {
-       "path": "steps[7]",
-       "text": "check hugetlb, counters",
-       "model": "check holds",
-       "kernel": "check holds"
-      }
+      {"path":"processes[0]","model":"—","kernel":"—"},
+      {"path":"memfds[0]","model":"—","kernel":"—"},
+      {"path":"mappings[0]","model":"—","kernel":"—"},
+      {"path":"steps[0]","model":"MF_MSG_HUGE MF_RECOVERED","kernel":"MF_MSG_HUGE MF_RECOVERED"},
+      {"path":"steps[1]","model":"check holds","kernel":"check holds"},
+      {"path":"steps[2]","model":"access sigbus · vmm SIGBUS BUS_MCEERR_AR lsb 21 at ram+3M","kernel":"access sigbus · vmm SIGBUS BUS_MCEERR_AR lsb 21 at ram+3M"},
+      {"path":"steps[3]","model":"check holds","kernel":"check holds"},
+      {"path":"steps[4]","model":"—","kernel":"—"},
+      {"path":"steps[5]","model":"check holds","kernel":"check holds"},
+      {"path":"steps[6]","model":"—","kernel":"—"},
+      {"path":"steps[7]","model":"check holds","kernel":"check holds"}
      ]
     },
     "7.3": {
      "status": "agree",
      "injection": [
-      {
-       "path": "steps[0]",
-       "note": "runs as hwpoison-inject's corrupt-pfn: memory_failure(pfn, MF_SW_SIMULATED)"
-      }
+      {"path":"steps[0]","note":"runs as hwpoison-inject's corrupt-pfn: memory_failure(pfn, MF_SW_SIMULATED)"}
      ],
      "differences": [],
      "checks": "hold",
      "checkFailures": [],
      "setFailures": [],
      "steps": [
-      {
-       "path": "processes[0]",
-       "text": "spawn vmm",
-       "model": "—",
-       "kernel": "—"
-      },
-      {
-       "path": "memfds[0]",
-       "text": "vmm: memfd_create(guest, MFD_HUGETLB|MFD_HUGE_2M), size 4M",
-       "model": "—",
-       "kernel": "—"
-      },
-      {
-       "path": "mappings[0]",
-       "text": "vmm: mmap ram = 4M of memfd guest, MAP_SHARED, populated",
-       "model": "—",
-       "kernel": "—"
-      },
-      {
-       "path": "steps[0]",
-       "text": "memory_failure(the page at ram+2M (pfn 0x3fc00), MF_SW_SIMULATED)",
-       "model": "MF_MSG_HUGE MF_RECOVERED",
-       "kernel": "MF_MSG_HUGE MF_RECOVERED"
-      },
-      {
-       "path": "steps[1]",
-       "text": "check last, signal, hugetlb",
-       "model": "check holds",
-       "kernel": "check holds"
-      },
-      {
-       "path": "steps[2]",
-       "text": "vmm: read ram+3M",
-       "model": "access sigbus · vmm SIGBUS BUS_MCEERR_AR lsb 21 at ram+3M",
-       "kernel": "access sigbus · vmm SIGBUS BUS_MCEERR_AR lsb 21 at ram+3M"
-      },
-      {
-       "path": "steps[3]",
-       "text": "check access, signal",
-       "model": "check holds",
-       "kernel": "check holds"
-      },
-      {
-       "path": "steps[4]",
-       "text": "vmm: fallocate(guest, PUNCH_HOLE, 2M, 2M)",
-       "model": "—",
-       "kernel": "—"
-      },
-      {
-       "path": "steps[5]",
-       "text": "check hugetlb",
-       "model": "check holds",
-       "kernel": "check holds"
-      },
-      {
-       "path": "steps[6]",
-       "text": "vmm: exit",
-       "model": "—",
-       "kernel": "—"
-      },
-      {
-       "path": "steps[7]",
-       "text": "check hugetlb, counters",
-       "model": "check holds",
-       "kernel": "check holds"
-      }
+      {"path":"processes[0]","model":"—","kernel":"—"},
+      {"path":"memfds[0]","model":"—","kernel":"—"},
+      {"path":"mappings[0]","model":"—","kernel":"—"},
+      {"path":"steps[0]","model":"MF_MSG_HUGE MF_RECOVERED","kernel":"MF_MSG_HUGE MF_RECOVERED"},
+      {"path":"steps[1]","model":"check holds","kernel":"check holds"},
+      {"path":"steps[2]","model":"access sigbus · vmm SIGBUS BUS_MCEERR_AR lsb 21 at ram+3M","kernel":"access sigbus · vmm SIGBUS BUS_MCEERR_AR lsb 21 at ram+3M"},
+      {"path":"steps[3]","model":"check holds","kernel":"check holds"},
+      {"path":"steps[4]","model":"—","kernel":"—"},
+      {"path":"steps[5]","model":"check holds","kernel":"check holds"},
+      {"path":"steps[6]","model":"—","kernel":"—"},
+      {"path":"steps[7]","model":"check holds","kernel":"check holds"}
      ]
     }
    },
@@ -1379,14 +615,12 @@ export const SUITE_RESULTS: SuiteResults = {
     "checks": "hold",
     "failures": []
    },
+   "steps": [],
    "kernels": {
     "6.12": {
      "status": "model only",
      "injection": [
-      {
-       "path": "steps[4]",
-       "note": "runs as madvise(MADV_HWPOISON) by vmm: memory_failure(pfn, MF_ACTION_REQUIRED|MF_COUNT_INCREASED|MF_SW_SIMULATED)"
-      }
+      {"path":"steps[4]","note":"runs as madvise(MADV_HWPOISON) by vmm: memory_failure(pfn, MF_ACTION_REQUIRED|MF_COUNT_INCREASED|MF_SW_SIMULATED)"}
      ],
      "differences": [],
      "checks": "none",
@@ -1401,10 +635,7 @@ export const SUITE_RESULTS: SuiteResults = {
     "7.3": {
      "status": "model only",
      "injection": [
-      {
-       "path": "steps[4]",
-       "note": "runs as madvise(MADV_HWPOISON) by vmm: memory_failure(pfn, MF_ACTION_REQUIRED|MF_COUNT_INCREASED|MF_SW_SIMULATED)"
-      }
+      {"path":"steps[4]","note":"runs as madvise(MADV_HWPOISON) by vmm: memory_failure(pfn, MF_ACTION_REQUIRED|MF_COUNT_INCREASED|MF_SW_SIMULATED)"}
      ],
      "differences": [],
      "checks": "none",
@@ -1430,14 +661,12 @@ export const SUITE_RESULTS: SuiteResults = {
     "checks": "hold",
     "failures": []
    },
+   "steps": [],
    "kernels": {
     "6.12": {
      "status": "model only",
      "injection": [
-      {
-       "path": "steps[7]",
-       "note": "runs as hwpoison-inject's corrupt-pfn: memory_failure(pfn, MF_SW_SIMULATED)"
-      }
+      {"path":"steps[7]","note":"runs as hwpoison-inject's corrupt-pfn: memory_failure(pfn, MF_SW_SIMULATED)"}
      ],
      "differences": [],
      "checks": "none",
@@ -1452,10 +681,7 @@ export const SUITE_RESULTS: SuiteResults = {
     "7.3": {
      "status": "model only",
      "injection": [
-      {
-       "path": "steps[7]",
-       "note": "runs as hwpoison-inject's corrupt-pfn: memory_failure(pfn, MF_SW_SIMULATED)"
-      }
+      {"path":"steps[7]","note":"runs as hwpoison-inject's corrupt-pfn: memory_failure(pfn, MF_SW_SIMULATED)"}
      ],
      "differences": [],
      "checks": "none",
@@ -1481,14 +707,12 @@ export const SUITE_RESULTS: SuiteResults = {
     "checks": "hold",
     "failures": []
    },
+   "steps": [],
    "kernels": {
     "6.12": {
      "status": "model only",
      "injection": [
-      {
-       "path": "steps[6]",
-       "note": "runs as hwpoison-inject's corrupt-pfn: memory_failure(pfn, MF_SW_SIMULATED)"
-      }
+      {"path":"steps[6]","note":"runs as hwpoison-inject's corrupt-pfn: memory_failure(pfn, MF_SW_SIMULATED)"}
      ],
      "differences": [],
      "checks": "none",
@@ -1503,10 +727,7 @@ export const SUITE_RESULTS: SuiteResults = {
     "7.3": {
      "status": "model only",
      "injection": [
-      {
-       "path": "steps[6]",
-       "note": "runs as hwpoison-inject's corrupt-pfn: memory_failure(pfn, MF_SW_SIMULATED)"
-      }
+      {"path":"steps[6]","note":"runs as hwpoison-inject's corrupt-pfn: memory_failure(pfn, MF_SW_SIMULATED)"}
      ],
      "differences": [],
      "checks": "none",
@@ -1532,14 +753,12 @@ export const SUITE_RESULTS: SuiteResults = {
     "checks": "hold",
     "failures": []
    },
+   "steps": [],
    "kernels": {
     "6.12": {
      "status": "model only",
      "injection": [
-      {
-       "path": "steps[4]",
-       "note": "runs as madvise(MADV_HWPOISON) by vmm: memory_failure(pfn, MF_ACTION_REQUIRED|MF_COUNT_INCREASED|MF_SW_SIMULATED)"
-      }
+      {"path":"steps[4]","note":"runs as madvise(MADV_HWPOISON) by vmm: memory_failure(pfn, MF_ACTION_REQUIRED|MF_COUNT_INCREASED|MF_SW_SIMULATED)"}
      ],
      "differences": [],
      "checks": "none",
@@ -1554,10 +773,7 @@ export const SUITE_RESULTS: SuiteResults = {
     "7.3": {
      "status": "model only",
      "injection": [
-      {
-       "path": "steps[4]",
-       "note": "runs as madvise(MADV_HWPOISON) by vmm: memory_failure(pfn, MF_ACTION_REQUIRED|MF_COUNT_INCREASED|MF_SW_SIMULATED)"
-      }
+      {"path":"steps[4]","note":"runs as madvise(MADV_HWPOISON) by vmm: memory_failure(pfn, MF_ACTION_REQUIRED|MF_COUNT_INCREASED|MF_SW_SIMULATED)"}
      ],
      "differences": [],
      "checks": "none",
@@ -1583,14 +799,12 @@ export const SUITE_RESULTS: SuiteResults = {
     "checks": "hold",
     "failures": []
    },
+   "steps": [],
    "kernels": {
     "6.12": {
      "status": "model only",
      "injection": [
-      {
-       "path": "steps[4]",
-       "note": "runs as madvise(MADV_HWPOISON) by vmm: memory_failure(pfn, MF_ACTION_REQUIRED|MF_COUNT_INCREASED|MF_SW_SIMULATED)"
-      }
+      {"path":"steps[4]","note":"runs as madvise(MADV_HWPOISON) by vmm: memory_failure(pfn, MF_ACTION_REQUIRED|MF_COUNT_INCREASED|MF_SW_SIMULATED)"}
      ],
      "differences": [],
      "checks": "none",
@@ -1605,10 +819,7 @@ export const SUITE_RESULTS: SuiteResults = {
     "7.3": {
      "status": "model only",
      "injection": [
-      {
-       "path": "steps[4]",
-       "note": "runs as madvise(MADV_HWPOISON) by vmm: memory_failure(pfn, MF_ACTION_REQUIRED|MF_COUNT_INCREASED|MF_SW_SIMULATED)"
-      }
+      {"path":"steps[4]","note":"runs as madvise(MADV_HWPOISON) by vmm: memory_failure(pfn, MF_ACTION_REQUIRED|MF_COUNT_INCREASED|MF_SW_SIMULATED)"}
      ],
      "differences": [],
      "checks": "none",
@@ -1634,14 +845,12 @@ export const SUITE_RESULTS: SuiteResults = {
     "checks": "hold",
     "failures": []
    },
+   "steps": [],
    "kernels": {
     "6.12": {
      "status": "model only",
      "injection": [
-      {
-       "path": "steps[8]",
-       "note": "runs as madvise(MADV_HWPOISON) by vmm: memory_failure(pfn, MF_ACTION_REQUIRED|MF_COUNT_INCREASED|MF_SW_SIMULATED)"
-      }
+      {"path":"steps[8]","note":"runs as madvise(MADV_HWPOISON) by vmm: memory_failure(pfn, MF_ACTION_REQUIRED|MF_COUNT_INCREASED|MF_SW_SIMULATED)"}
      ],
      "differences": [],
      "checks": "none",
@@ -1656,10 +865,7 @@ export const SUITE_RESULTS: SuiteResults = {
     "7.3": {
      "status": "model only",
      "injection": [
-      {
-       "path": "steps[8]",
-       "note": "runs as madvise(MADV_HWPOISON) by vmm: memory_failure(pfn, MF_ACTION_REQUIRED|MF_COUNT_INCREASED|MF_SW_SIMULATED)"
-      }
+      {"path":"steps[8]","note":"runs as madvise(MADV_HWPOISON) by vmm: memory_failure(pfn, MF_ACTION_REQUIRED|MF_COUNT_INCREASED|MF_SW_SIMULATED)"}
      ],
      "differences": [],
      "checks": "none",
@@ -1684,6 +890,15 @@ export const SUITE_RESULTS: SuiteResults = {
     "checks": "hold",
     "failures": []
    },
+   "steps": [
+    {"path":"processes[0]","text":"spawn user without CAP_SYS_ADMIN"},
+    {"path":"mappings[0]","text":"user: mmap heap = 64K of anonymous"},
+    {"path":"steps[0]","text":"user: write heap+0"},
+    {"path":"steps[1]","text":"user: madvise(MADV_HWPOISON) heap+0"},
+    {"path":"steps[2]","text":"check signal, counters, ret"},
+    {"path":"steps[3]","text":"user: madvise(MADV_SOFT_OFFLINE) heap+0"},
+    {"path":"steps[4]","text":"check ret"}
+   ],
    "kernels": {
     "6.12": {
      "status": "agree",
@@ -1693,48 +908,13 @@ export const SUITE_RESULTS: SuiteResults = {
      "checkFailures": [],
      "setFailures": [],
      "steps": [
-      {
-       "path": "processes[0]",
-       "text": "spawn user without CAP_SYS_ADMIN",
-       "model": "—",
-       "kernel": "—"
-      },
-      {
-       "path": "mappings[0]",
-       "text": "user: mmap heap = 64K of anonymous",
-       "model": "—",
-       "kernel": "—"
-      },
-      {
-       "path": "steps[0]",
-       "text": "user: write heap+0",
-       "model": "access ok",
-       "kernel": "access ok"
-      },
-      {
-       "path": "steps[1]",
-       "text": "user: madvise(MADV_HWPOISON) heap+0",
-       "model": "ret -EPERM",
-       "kernel": "ret -EPERM"
-      },
-      {
-       "path": "steps[2]",
-       "text": "check signal, counters, ret",
-       "model": "check holds",
-       "kernel": "check holds"
-      },
-      {
-       "path": "steps[3]",
-       "text": "user: madvise(MADV_SOFT_OFFLINE) heap+0",
-       "model": "ret -EPERM",
-       "kernel": "ret -EPERM"
-      },
-      {
-       "path": "steps[4]",
-       "text": "check ret",
-       "model": "check holds",
-       "kernel": "check holds"
-      }
+      {"path":"processes[0]","model":"—","kernel":"—"},
+      {"path":"mappings[0]","model":"—","kernel":"—"},
+      {"path":"steps[0]","model":"access ok","kernel":"access ok"},
+      {"path":"steps[1]","model":"ret -EPERM","kernel":"ret -EPERM"},
+      {"path":"steps[2]","model":"check holds","kernel":"check holds"},
+      {"path":"steps[3]","model":"ret -EPERM","kernel":"ret -EPERM"},
+      {"path":"steps[4]","model":"check holds","kernel":"check holds"}
      ]
     },
     "7.3": {
@@ -1745,48 +925,13 @@ export const SUITE_RESULTS: SuiteResults = {
      "checkFailures": [],
      "setFailures": [],
      "steps": [
-      {
-       "path": "processes[0]",
-       "text": "spawn user without CAP_SYS_ADMIN",
-       "model": "—",
-       "kernel": "—"
-      },
-      {
-       "path": "mappings[0]",
-       "text": "user: mmap heap = 64K of anonymous",
-       "model": "—",
-       "kernel": "—"
-      },
-      {
-       "path": "steps[0]",
-       "text": "user: write heap+0",
-       "model": "access ok",
-       "kernel": "access ok"
-      },
-      {
-       "path": "steps[1]",
-       "text": "user: madvise(MADV_HWPOISON) heap+0",
-       "model": "ret -EPERM",
-       "kernel": "ret -EPERM"
-      },
-      {
-       "path": "steps[2]",
-       "text": "check signal, counters, ret",
-       "model": "check holds",
-       "kernel": "check holds"
-      },
-      {
-       "path": "steps[3]",
-       "text": "user: madvise(MADV_SOFT_OFFLINE) heap+0",
-       "model": "ret -EPERM",
-       "kernel": "ret -EPERM"
-      },
-      {
-       "path": "steps[4]",
-       "text": "check ret",
-       "model": "check holds",
-       "kernel": "check holds"
-      }
+      {"path":"processes[0]","model":"—","kernel":"—"},
+      {"path":"mappings[0]","model":"—","kernel":"—"},
+      {"path":"steps[0]","model":"access ok","kernel":"access ok"},
+      {"path":"steps[1]","model":"ret -EPERM","kernel":"ret -EPERM"},
+      {"path":"steps[2]","model":"check holds","kernel":"check holds"},
+      {"path":"steps[3]","model":"ret -EPERM","kernel":"ret -EPERM"},
+      {"path":"steps[4]","model":"check holds","kernel":"check holds"}
      ]
     }
    },
@@ -1803,14 +948,16 @@ export const SUITE_RESULTS: SuiteResults = {
     "checks": "hold",
     "failures": []
    },
+   "steps": [
+    {"path":"processes[0]","text":"spawn vmm"},
+    {"path":"steps[0]","text":"memory_failure(pfn 0x10000000, MF_SW_SIMULATED)"},
+    {"path":"steps[1]","text":"check last, signal"}
+   ],
    "kernels": {
     "6.12": {
      "status": "agree",
      "injection": [
-      {
-       "path": "steps[0]",
-       "note": "runs as sysfs hard_offline_page: memory_failure(pfn, MF_SW_SIMULATED)"
-      }
+      {"path":"steps[0]","note":"runs as sysfs hard_offline_page: memory_failure(pfn, MF_SW_SIMULATED)"}
      ],
      "differences": [],
      "checks": "fail",
@@ -1821,57 +968,24 @@ export const SUITE_RESULTS: SuiteResults = {
      ],
      "setFailures": [],
      "steps": [
-      {
-       "path": "processes[0]",
-       "text": "spawn vmm",
-       "model": "—",
-       "kernel": "—"
-      },
-      {
-       "path": "steps[0]",
-       "text": "memory_failure(pfn 0x10000000, MF_SW_SIMULATED)",
-       "model": "ret -ENXIO",
-       "kernel": "ret -ENXIO"
-      },
-      {
-       "path": "steps[1]",
-       "text": "check last, signal",
-       "model": "check fails: the last return value is \"-ENXIO\", expected \"-EBUSY\"; the last MF_MSG type is undefined, expected \"MF_MSG_PFN_MAP\"; the last result is undefined, expected \"MF_IGNORED\"",
-       "kernel": "check fails: the last return value is \"-ENXIO\", expected \"-EBUSY\"; the last MF_MSG type is undefined, expected \"MF_MSG_PFN_MAP\"; the last result is undefined, expected \"MF_IGNORED\""
-      }
+      {"path":"processes[0]","model":"—","kernel":"—"},
+      {"path":"steps[0]","model":"ret -ENXIO","kernel":"ret -ENXIO"},
+      {"path":"steps[1]","model":"check fails: the last return value is \"-ENXIO\", expected \"-EBUSY\"; the last MF_MSG type is undefined, expected \"MF_MSG_PFN_MAP\"; the last result is undefined, expected \"MF_IGNORED\"","kernel":"check fails: the last return value is \"-ENXIO\", expected \"-EBUSY\"; the last MF_MSG type is undefined, expected \"MF_MSG_PFN_MAP\"; the last result is undefined, expected \"MF_IGNORED\""}
      ]
     },
     "7.3": {
      "status": "agree",
      "injection": [
-      {
-       "path": "steps[0]",
-       "note": "runs as sysfs hard_offline_page: memory_failure(pfn, MF_SW_SIMULATED)"
-      }
+      {"path":"steps[0]","note":"runs as sysfs hard_offline_page: memory_failure(pfn, MF_SW_SIMULATED)"}
      ],
      "differences": [],
      "checks": "hold",
      "checkFailures": [],
      "setFailures": [],
      "steps": [
-      {
-       "path": "processes[0]",
-       "text": "spawn vmm",
-       "model": "—",
-       "kernel": "—"
-      },
-      {
-       "path": "steps[0]",
-       "text": "memory_failure(pfn 0x10000000, MF_SW_SIMULATED)",
-       "model": "ret -EBUSY · MF_MSG_PFN_MAP MF_IGNORED",
-       "kernel": "ret -EBUSY · MF_MSG_PFN_MAP MF_IGNORED"
-      },
-      {
-       "path": "steps[1]",
-       "text": "check last, signal",
-       "model": "check holds",
-       "kernel": "check holds"
-      }
+      {"path":"processes[0]","model":"—","kernel":"—"},
+      {"path":"steps[0]","model":"ret -EBUSY · MF_MSG_PFN_MAP MF_IGNORED","kernel":"ret -EBUSY · MF_MSG_PFN_MAP MF_IGNORED"},
+      {"path":"steps[1]","model":"check holds","kernel":"check holds"}
      ]
     }
    },
@@ -1888,6 +1002,20 @@ export const SUITE_RESULTS: SuiteResults = {
     "checks": "hold",
     "failures": []
    },
+   "steps": [
+    {"path":"processes[0]","text":"spawn vmm"},
+    {"path":"memfds[0]","text":"vmm: memfd_create(shm, 0), size 64K"},
+    {"path":"mappings[0]","text":"vmm: mmap anon = 64K of anonymous"},
+    {"path":"mappings[1]","text":"vmm: mmap shared = 64K of memfd shm, MAP_SHARED"},
+    {"path":"steps[0]","text":"vmm: write anon+0"},
+    {"path":"steps[1]","text":"vmm: pin_user_pages(FOLL_LONGTERM) anon+0"},
+    {"path":"steps[2]","text":"vmm: madvise(MADV_HWPOISON) anon+0"},
+    {"path":"steps[3]","text":"check last, signal"},
+    {"path":"steps[4]","text":"vmm: write shared+0"},
+    {"path":"steps[5]","text":"vmm: pin_user_pages(FOLL_LONGTERM) shared+0"},
+    {"path":"steps[6]","text":"vmm: madvise(MADV_HWPOISON) shared+0"},
+    {"path":"steps[7]","text":"check last, signal"}
+   ],
    "kernels": {
     "6.12": {
      "status": "agree",
@@ -1897,78 +1025,18 @@ export const SUITE_RESULTS: SuiteResults = {
      "checkFailures": [],
      "setFailures": [],
      "steps": [
-      {
-       "path": "processes[0]",
-       "text": "spawn vmm",
-       "model": "—",
-       "kernel": "—"
-      },
-      {
-       "path": "memfds[0]",
-       "text": "vmm: memfd_create(shm, 0), size 64K",
-       "model": "—",
-       "kernel": "—"
-      },
-      {
-       "path": "mappings[0]",
-       "text": "vmm: mmap anon = 64K of anonymous",
-       "model": "—",
-       "kernel": "—"
-      },
-      {
-       "path": "mappings[1]",
-       "text": "vmm: mmap shared = 64K of memfd shm, MAP_SHARED",
-       "model": "—",
-       "kernel": "—"
-      },
-      {
-       "path": "steps[0]",
-       "text": "vmm: write anon+0",
-       "model": "access ok",
-       "kernel": "access ok"
-      },
-      {
-       "path": "steps[1]",
-       "text": "vmm: pin_user_pages(FOLL_LONGTERM) anon+0",
-       "model": "—",
-       "kernel": "—"
-      },
-      {
-       "path": "steps[2]",
-       "text": "vmm: madvise(MADV_HWPOISON) anon+0",
-       "model": "MF_MSG_DIRTY_LRU MF_RECOVERED · vmm SIGBUS BUS_MCEERR_AR lsb 12 at anon+0",
-       "kernel": "MF_MSG_DIRTY_LRU MF_RECOVERED · vmm SIGBUS BUS_MCEERR_AR lsb 12 at anon+0"
-      },
-      {
-       "path": "steps[3]",
-       "text": "check last, signal",
-       "model": "check holds",
-       "kernel": "check holds"
-      },
-      {
-       "path": "steps[4]",
-       "text": "vmm: write shared+0",
-       "model": "access ok",
-       "kernel": "access ok"
-      },
-      {
-       "path": "steps[5]",
-       "text": "vmm: pin_user_pages(FOLL_LONGTERM) shared+0",
-       "model": "—",
-       "kernel": "—"
-      },
-      {
-       "path": "steps[6]",
-       "text": "vmm: madvise(MADV_HWPOISON) shared+0",
-       "model": "ret -EBUSY · MF_MSG_DIRTY_LRU MF_FAILED · vmm SIGBUS BUS_MCEERR_AR lsb 12 at shared+0",
-       "kernel": "ret -EBUSY · MF_MSG_DIRTY_LRU MF_FAILED · vmm SIGBUS BUS_MCEERR_AR lsb 12 at shared+0"
-      },
-      {
-       "path": "steps[7]",
-       "text": "check last, signal",
-       "model": "check holds",
-       "kernel": "check holds"
-      }
+      {"path":"processes[0]","model":"—","kernel":"—"},
+      {"path":"memfds[0]","model":"—","kernel":"—"},
+      {"path":"mappings[0]","model":"—","kernel":"—"},
+      {"path":"mappings[1]","model":"—","kernel":"—"},
+      {"path":"steps[0]","model":"access ok","kernel":"access ok"},
+      {"path":"steps[1]","model":"—","kernel":"—"},
+      {"path":"steps[2]","model":"MF_MSG_DIRTY_LRU MF_RECOVERED · vmm SIGBUS BUS_MCEERR_AR lsb 12 at anon+0","kernel":"MF_MSG_DIRTY_LRU MF_RECOVERED · vmm SIGBUS BUS_MCEERR_AR lsb 12 at anon+0"},
+      {"path":"steps[3]","model":"check holds","kernel":"check holds"},
+      {"path":"steps[4]","model":"access ok","kernel":"access ok"},
+      {"path":"steps[5]","model":"—","kernel":"—"},
+      {"path":"steps[6]","model":"ret -EBUSY · MF_MSG_DIRTY_LRU MF_FAILED · vmm SIGBUS BUS_MCEERR_AR lsb 12 at shared+0","kernel":"ret -EBUSY · MF_MSG_DIRTY_LRU MF_FAILED · vmm SIGBUS BUS_MCEERR_AR lsb 12 at shared+0"},
+      {"path":"steps[7]","model":"check holds","kernel":"check holds"}
      ]
     },
     "7.3": {
@@ -1979,78 +1047,18 @@ export const SUITE_RESULTS: SuiteResults = {
      "checkFailures": [],
      "setFailures": [],
      "steps": [
-      {
-       "path": "processes[0]",
-       "text": "spawn vmm",
-       "model": "—",
-       "kernel": "—"
-      },
-      {
-       "path": "memfds[0]",
-       "text": "vmm: memfd_create(shm, 0), size 64K",
-       "model": "—",
-       "kernel": "—"
-      },
-      {
-       "path": "mappings[0]",
-       "text": "vmm: mmap anon = 64K of anonymous",
-       "model": "—",
-       "kernel": "—"
-      },
-      {
-       "path": "mappings[1]",
-       "text": "vmm: mmap shared = 64K of memfd shm, MAP_SHARED",
-       "model": "—",
-       "kernel": "—"
-      },
-      {
-       "path": "steps[0]",
-       "text": "vmm: write anon+0",
-       "model": "access ok",
-       "kernel": "access ok"
-      },
-      {
-       "path": "steps[1]",
-       "text": "vmm: pin_user_pages(FOLL_LONGTERM) anon+0",
-       "model": "—",
-       "kernel": "—"
-      },
-      {
-       "path": "steps[2]",
-       "text": "vmm: madvise(MADV_HWPOISON) anon+0",
-       "model": "MF_MSG_DIRTY_LRU MF_RECOVERED · vmm SIGBUS BUS_MCEERR_AR lsb 12 at anon+0",
-       "kernel": "MF_MSG_DIRTY_LRU MF_RECOVERED · vmm SIGBUS BUS_MCEERR_AR lsb 12 at anon+0"
-      },
-      {
-       "path": "steps[3]",
-       "text": "check last, signal",
-       "model": "check holds",
-       "kernel": "check holds"
-      },
-      {
-       "path": "steps[4]",
-       "text": "vmm: write shared+0",
-       "model": "access ok",
-       "kernel": "access ok"
-      },
-      {
-       "path": "steps[5]",
-       "text": "vmm: pin_user_pages(FOLL_LONGTERM) shared+0",
-       "model": "—",
-       "kernel": "—"
-      },
-      {
-       "path": "steps[6]",
-       "text": "vmm: madvise(MADV_HWPOISON) shared+0",
-       "model": "ret -EBUSY · MF_MSG_DIRTY_LRU MF_FAILED · vmm SIGBUS BUS_MCEERR_AR lsb 12 at shared+0",
-       "kernel": "ret -EBUSY · MF_MSG_DIRTY_LRU MF_FAILED · vmm SIGBUS BUS_MCEERR_AR lsb 12 at shared+0"
-      },
-      {
-       "path": "steps[7]",
-       "text": "check last, signal",
-       "model": "check holds",
-       "kernel": "check holds"
-      }
+      {"path":"processes[0]","model":"—","kernel":"—"},
+      {"path":"memfds[0]","model":"—","kernel":"—"},
+      {"path":"mappings[0]","model":"—","kernel":"—"},
+      {"path":"mappings[1]","model":"—","kernel":"—"},
+      {"path":"steps[0]","model":"access ok","kernel":"access ok"},
+      {"path":"steps[1]","model":"—","kernel":"—"},
+      {"path":"steps[2]","model":"MF_MSG_DIRTY_LRU MF_RECOVERED · vmm SIGBUS BUS_MCEERR_AR lsb 12 at anon+0","kernel":"MF_MSG_DIRTY_LRU MF_RECOVERED · vmm SIGBUS BUS_MCEERR_AR lsb 12 at anon+0"},
+      {"path":"steps[3]","model":"check holds","kernel":"check holds"},
+      {"path":"steps[4]","model":"access ok","kernel":"access ok"},
+      {"path":"steps[5]","model":"—","kernel":"—"},
+      {"path":"steps[6]","model":"ret -EBUSY · MF_MSG_DIRTY_LRU MF_FAILED · vmm SIGBUS BUS_MCEERR_AR lsb 12 at shared+0","kernel":"ret -EBUSY · MF_MSG_DIRTY_LRU MF_FAILED · vmm SIGBUS BUS_MCEERR_AR lsb 12 at shared+0"},
+      {"path":"steps[7]","model":"check holds","kernel":"check holds"}
      ]
     }
    },
@@ -2067,6 +1075,16 @@ export const SUITE_RESULTS: SuiteResults = {
     "checks": "hold",
     "failures": []
    },
+   "steps": [
+    {"path":"processes[0]","text":"spawn vmm"},
+    {"path":"mappings[0]","text":"vmm: mmap buf = 2M of anonymous THP"},
+    {"path":"steps[0]","text":"vmm: write buf+0"},
+    {"path":"steps[1]","text":"vmm: pin_user_pages(FOLL_LONGTERM) buf+0"},
+    {"path":"steps[2]","text":"vmm: madvise(MADV_HWPOISON) buf+4K"},
+    {"path":"steps[3]","text":"check last, signal"},
+    {"path":"steps[4]","text":"vmm: read buf+8K"},
+    {"path":"steps[5]","text":"check access"}
+   ],
    "kernels": {
     "6.12": {
      "status": "agree",
@@ -2076,54 +1094,14 @@ export const SUITE_RESULTS: SuiteResults = {
      "checkFailures": [],
      "setFailures": [],
      "steps": [
-      {
-       "path": "processes[0]",
-       "text": "spawn vmm",
-       "model": "—",
-       "kernel": "—"
-      },
-      {
-       "path": "mappings[0]",
-       "text": "vmm: mmap buf = 2M of anonymous THP",
-       "model": "—",
-       "kernel": "—"
-      },
-      {
-       "path": "steps[0]",
-       "text": "vmm: write buf+0",
-       "model": "access ok",
-       "kernel": "access ok"
-      },
-      {
-       "path": "steps[1]",
-       "text": "vmm: pin_user_pages(FOLL_LONGTERM) buf+0",
-       "model": "—",
-       "kernel": "—"
-      },
-      {
-       "path": "steps[2]",
-       "text": "vmm: madvise(MADV_HWPOISON) buf+4K",
-       "model": "ret -EHWPOISON · MF_MSG_UNSPLIT_THP MF_FAILED · vmm SIGBUS BUS_MCEERR_AR lsb 21 at buf+4K",
-       "kernel": "ret -EHWPOISON · MF_MSG_UNSPLIT_THP MF_FAILED · vmm SIGBUS BUS_MCEERR_AR lsb 21 at buf+4K"
-      },
-      {
-       "path": "steps[3]",
-       "text": "check last, signal",
-       "model": "check holds",
-       "kernel": "check holds"
-      },
-      {
-       "path": "steps[4]",
-       "text": "vmm: read buf+8K",
-       "model": "access ok",
-       "kernel": "access ok"
-      },
-      {
-       "path": "steps[5]",
-       "text": "check access",
-       "model": "check holds",
-       "kernel": "check holds"
-      }
+      {"path":"processes[0]","model":"—","kernel":"—"},
+      {"path":"mappings[0]","model":"—","kernel":"—"},
+      {"path":"steps[0]","model":"access ok","kernel":"access ok"},
+      {"path":"steps[1]","model":"—","kernel":"—"},
+      {"path":"steps[2]","model":"ret -EHWPOISON · MF_MSG_UNSPLIT_THP MF_FAILED · vmm SIGBUS BUS_MCEERR_AR lsb 21 at buf+4K","kernel":"ret -EHWPOISON · MF_MSG_UNSPLIT_THP MF_FAILED · vmm SIGBUS BUS_MCEERR_AR lsb 21 at buf+4K"},
+      {"path":"steps[3]","model":"check holds","kernel":"check holds"},
+      {"path":"steps[4]","model":"access ok","kernel":"access ok"},
+      {"path":"steps[5]","model":"check holds","kernel":"check holds"}
      ]
     },
     "7.3": {
@@ -2134,54 +1112,14 @@ export const SUITE_RESULTS: SuiteResults = {
      "checkFailures": [],
      "setFailures": [],
      "steps": [
-      {
-       "path": "processes[0]",
-       "text": "spawn vmm",
-       "model": "—",
-       "kernel": "—"
-      },
-      {
-       "path": "mappings[0]",
-       "text": "vmm: mmap buf = 2M of anonymous THP",
-       "model": "—",
-       "kernel": "—"
-      },
-      {
-       "path": "steps[0]",
-       "text": "vmm: write buf+0",
-       "model": "access ok",
-       "kernel": "access ok"
-      },
-      {
-       "path": "steps[1]",
-       "text": "vmm: pin_user_pages(FOLL_LONGTERM) buf+0",
-       "model": "—",
-       "kernel": "—"
-      },
-      {
-       "path": "steps[2]",
-       "text": "vmm: madvise(MADV_HWPOISON) buf+4K",
-       "model": "ret -EHWPOISON · MF_MSG_UNSPLIT_THP MF_FAILED · vmm SIGBUS BUS_MCEERR_AR lsb 21 at buf+4K",
-       "kernel": "ret -EHWPOISON · MF_MSG_UNSPLIT_THP MF_FAILED · vmm SIGBUS BUS_MCEERR_AR lsb 21 at buf+4K"
-      },
-      {
-       "path": "steps[3]",
-       "text": "check last, signal",
-       "model": "check holds",
-       "kernel": "check holds"
-      },
-      {
-       "path": "steps[4]",
-       "text": "vmm: read buf+8K",
-       "model": "access ok",
-       "kernel": "access ok"
-      },
-      {
-       "path": "steps[5]",
-       "text": "check access",
-       "model": "check holds",
-       "kernel": "check holds"
-      }
+      {"path":"processes[0]","model":"—","kernel":"—"},
+      {"path":"mappings[0]","model":"—","kernel":"—"},
+      {"path":"steps[0]","model":"access ok","kernel":"access ok"},
+      {"path":"steps[1]","model":"—","kernel":"—"},
+      {"path":"steps[2]","model":"ret -EHWPOISON · MF_MSG_UNSPLIT_THP MF_FAILED · vmm SIGBUS BUS_MCEERR_AR lsb 21 at buf+4K","kernel":"ret -EHWPOISON · MF_MSG_UNSPLIT_THP MF_FAILED · vmm SIGBUS BUS_MCEERR_AR lsb 21 at buf+4K"},
+      {"path":"steps[3]","model":"check holds","kernel":"check holds"},
+      {"path":"steps[4]","model":"access ok","kernel":"access ok"},
+      {"path":"steps[5]","model":"check holds","kernel":"check holds"}
      ]
     }
    },
@@ -2198,6 +1136,20 @@ export const SUITE_RESULTS: SuiteResults = {
     "checks": "hold",
     "failures": []
    },
+   "steps": [
+    {"path":"processes[0]","text":"spawn vmm"},
+    {"path":"mappings[0]","text":"vmm: mmap buf = 2M of anonymous THP"},
+    {"path":"steps[0]","text":"vmm: write buf+0"},
+    {"path":"steps[1]","text":"vmm: pin_user_pages(FOLL_LONGTERM) buf+0"},
+    {"path":"steps[2]","text":"vmm: madvise(MADV_HWPOISON) buf+4K"},
+    {"path":"steps[3]","text":"check last, signal"},
+    {"path":"steps[4]","text":"vmm: read buf+4K"},
+    {"path":"steps[5]","text":"check access"},
+    {"path":"steps[6]","text":"vmm: read buf+8K"},
+    {"path":"steps[7]","text":"check access"},
+    {"path":"steps[8]","text":"vmm: exit"},
+    {"path":"steps[9]","text":"check summary"}
+   ],
    "kernels": {
     "6.12": {
      "status": "agree",
@@ -2207,78 +1159,18 @@ export const SUITE_RESULTS: SuiteResults = {
      "checkFailures": [],
      "setFailures": [],
      "steps": [
-      {
-       "path": "processes[0]",
-       "text": "spawn vmm",
-       "model": "—",
-       "kernel": "—"
-      },
-      {
-       "path": "mappings[0]",
-       "text": "vmm: mmap buf = 2M of anonymous THP",
-       "model": "—",
-       "kernel": "—"
-      },
-      {
-       "path": "steps[0]",
-       "text": "vmm: write buf+0",
-       "model": "access ok",
-       "kernel": "access ok"
-      },
-      {
-       "path": "steps[1]",
-       "text": "vmm: pin_user_pages(FOLL_LONGTERM) buf+0",
-       "model": "—",
-       "kernel": "—"
-      },
-      {
-       "path": "steps[2]",
-       "text": "vmm: madvise(MADV_HWPOISON) buf+4K",
-       "model": "ret -EHWPOISON · MF_MSG_UNSPLIT_THP MF_FAILED · vmm SIGBUS BUS_MCEERR_AR lsb 21 at buf+4K",
-       "kernel": "ret -EHWPOISON · MF_MSG_UNSPLIT_THP MF_FAILED · vmm SIGBUS BUS_MCEERR_AR lsb 21 at buf+4K"
-      },
-      {
-       "path": "steps[3]",
-       "text": "check last, signal",
-       "model": "check holds",
-       "kernel": "check holds"
-      },
-      {
-       "path": "steps[4]",
-       "text": "vmm: read buf+4K",
-       "model": "access ok",
-       "kernel": "access ok"
-      },
-      {
-       "path": "steps[5]",
-       "text": "check access",
-       "model": "check holds",
-       "kernel": "check holds"
-      },
-      {
-       "path": "steps[6]",
-       "text": "vmm: read buf+8K",
-       "model": "access ok",
-       "kernel": "access ok"
-      },
-      {
-       "path": "steps[7]",
-       "text": "check access",
-       "model": "check holds",
-       "kernel": "check holds"
-      },
-      {
-       "path": "steps[8]",
-       "text": "vmm: exit",
-       "model": "—",
-       "kernel": "—"
-      },
-      {
-       "path": "steps[9]",
-       "text": "check summary",
-       "model": "check holds",
-       "kernel": "check holds"
-      }
+      {"path":"processes[0]","model":"—","kernel":"—"},
+      {"path":"mappings[0]","model":"—","kernel":"—"},
+      {"path":"steps[0]","model":"access ok","kernel":"access ok"},
+      {"path":"steps[1]","model":"—","kernel":"—"},
+      {"path":"steps[2]","model":"ret -EHWPOISON · MF_MSG_UNSPLIT_THP MF_FAILED · vmm SIGBUS BUS_MCEERR_AR lsb 21 at buf+4K","kernel":"ret -EHWPOISON · MF_MSG_UNSPLIT_THP MF_FAILED · vmm SIGBUS BUS_MCEERR_AR lsb 21 at buf+4K"},
+      {"path":"steps[3]","model":"check holds","kernel":"check holds"},
+      {"path":"steps[4]","model":"access ok","kernel":"access ok"},
+      {"path":"steps[5]","model":"check holds","kernel":"check holds"},
+      {"path":"steps[6]","model":"access ok","kernel":"access ok"},
+      {"path":"steps[7]","model":"check holds","kernel":"check holds"},
+      {"path":"steps[8]","model":"—","kernel":"—"},
+      {"path":"steps[9]","model":"check holds","kernel":"check holds"}
      ]
     },
     "7.3": {
@@ -2289,78 +1181,18 @@ export const SUITE_RESULTS: SuiteResults = {
      "checkFailures": [],
      "setFailures": [],
      "steps": [
-      {
-       "path": "processes[0]",
-       "text": "spawn vmm",
-       "model": "—",
-       "kernel": "—"
-      },
-      {
-       "path": "mappings[0]",
-       "text": "vmm: mmap buf = 2M of anonymous THP",
-       "model": "—",
-       "kernel": "—"
-      },
-      {
-       "path": "steps[0]",
-       "text": "vmm: write buf+0",
-       "model": "access ok",
-       "kernel": "access ok"
-      },
-      {
-       "path": "steps[1]",
-       "text": "vmm: pin_user_pages(FOLL_LONGTERM) buf+0",
-       "model": "—",
-       "kernel": "—"
-      },
-      {
-       "path": "steps[2]",
-       "text": "vmm: madvise(MADV_HWPOISON) buf+4K",
-       "model": "ret -EHWPOISON · MF_MSG_UNSPLIT_THP MF_FAILED · vmm SIGBUS BUS_MCEERR_AR lsb 21 at buf+4K",
-       "kernel": "ret -EHWPOISON · MF_MSG_UNSPLIT_THP MF_FAILED · vmm SIGBUS BUS_MCEERR_AR lsb 21 at buf+4K"
-      },
-      {
-       "path": "steps[3]",
-       "text": "check last, signal",
-       "model": "check holds",
-       "kernel": "check holds"
-      },
-      {
-       "path": "steps[4]",
-       "text": "vmm: read buf+4K",
-       "model": "access ok",
-       "kernel": "access ok"
-      },
-      {
-       "path": "steps[5]",
-       "text": "check access",
-       "model": "check holds",
-       "kernel": "check holds"
-      },
-      {
-       "path": "steps[6]",
-       "text": "vmm: read buf+8K",
-       "model": "access ok",
-       "kernel": "access ok"
-      },
-      {
-       "path": "steps[7]",
-       "text": "check access",
-       "model": "check holds",
-       "kernel": "check holds"
-      },
-      {
-       "path": "steps[8]",
-       "text": "vmm: exit",
-       "model": "—",
-       "kernel": "—"
-      },
-      {
-       "path": "steps[9]",
-       "text": "check summary",
-       "model": "check holds",
-       "kernel": "check holds"
-      }
+      {"path":"processes[0]","model":"—","kernel":"—"},
+      {"path":"mappings[0]","model":"—","kernel":"—"},
+      {"path":"steps[0]","model":"access ok","kernel":"access ok"},
+      {"path":"steps[1]","model":"—","kernel":"—"},
+      {"path":"steps[2]","model":"ret -EHWPOISON · MF_MSG_UNSPLIT_THP MF_FAILED · vmm SIGBUS BUS_MCEERR_AR lsb 21 at buf+4K","kernel":"ret -EHWPOISON · MF_MSG_UNSPLIT_THP MF_FAILED · vmm SIGBUS BUS_MCEERR_AR lsb 21 at buf+4K"},
+      {"path":"steps[3]","model":"check holds","kernel":"check holds"},
+      {"path":"steps[4]","model":"access ok","kernel":"access ok"},
+      {"path":"steps[5]","model":"check holds","kernel":"check holds"},
+      {"path":"steps[6]","model":"access ok","kernel":"access ok"},
+      {"path":"steps[7]","model":"check holds","kernel":"check holds"},
+      {"path":"steps[8]","model":"—","kernel":"—"},
+      {"path":"steps[9]","model":"check holds","kernel":"check holds"}
      ]
     }
    },
@@ -2377,143 +1209,58 @@ export const SUITE_RESULTS: SuiteResults = {
     "checks": "hold",
     "failures": []
    },
+   "steps": [
+    {"path":"processes[0]","text":"spawn app"},
+    {"path":"mappings[0]","text":"app: mmap heap = 64M of anonymous THP, populated"},
+    {"path":"steps[0]","text":"memory_failure(the page at heap+764K (pfn 0xffcbf), MF_SW_SIMULATED)"},
+    {"path":"steps[1]","text":"memory_failure(the page at heap+4060K (pfn 0xffff7), MF_SW_SIMULATED)"},
+    {"path":"steps[2]","text":"memory_failure(the page at heap+64020K (pfn 0xfc285), MF_SW_SIMULATED)"},
+    {"path":"steps[3]","text":"memory_failure(the page at heap+45808K (pfn 0xfd0bc), MF_SW_SIMULATED)"},
+    {"path":"steps[4]","text":"check signal, summary, violations"}
+   ],
    "kernels": {
     "6.12": {
      "status": "agree",
      "injection": [
-      {
-       "path": "steps[0]",
-       "note": "runs as hwpoison-inject's corrupt-pfn: memory_failure(pfn, MF_SW_SIMULATED)"
-      },
-      {
-       "path": "steps[1]",
-       "note": "runs as hwpoison-inject's corrupt-pfn: memory_failure(pfn, MF_SW_SIMULATED)"
-      },
-      {
-       "path": "steps[2]",
-       "note": "runs as hwpoison-inject's corrupt-pfn: memory_failure(pfn, MF_SW_SIMULATED)"
-      },
-      {
-       "path": "steps[3]",
-       "note": "runs as hwpoison-inject's corrupt-pfn: memory_failure(pfn, MF_SW_SIMULATED)"
-      }
+      {"path":"steps[0]","note":"runs as hwpoison-inject's corrupt-pfn: memory_failure(pfn, MF_SW_SIMULATED)"},
+      {"path":"steps[1]","note":"runs as hwpoison-inject's corrupt-pfn: memory_failure(pfn, MF_SW_SIMULATED)"},
+      {"path":"steps[2]","note":"runs as hwpoison-inject's corrupt-pfn: memory_failure(pfn, MF_SW_SIMULATED)"},
+      {"path":"steps[3]","note":"runs as hwpoison-inject's corrupt-pfn: memory_failure(pfn, MF_SW_SIMULATED)"}
      ],
      "differences": [],
      "checks": "hold",
      "checkFailures": [],
      "setFailures": [],
      "steps": [
-      {
-       "path": "processes[0]",
-       "text": "spawn app",
-       "model": "—",
-       "kernel": "—"
-      },
-      {
-       "path": "mappings[0]",
-       "text": "app: mmap heap = 64M of anonymous THP, populated",
-       "model": "—",
-       "kernel": "—"
-      },
-      {
-       "path": "steps[0]",
-       "text": "memory_failure(the page at heap+764K (pfn 0xffcbf), MF_SW_SIMULATED)",
-       "model": "MF_MSG_DIRTY_LRU MF_RECOVERED",
-       "kernel": "MF_MSG_DIRTY_LRU MF_RECOVERED"
-      },
-      {
-       "path": "steps[1]",
-       "text": "memory_failure(the page at heap+4060K (pfn 0xffff7), MF_SW_SIMULATED)",
-       "model": "MF_MSG_DIRTY_LRU MF_RECOVERED",
-       "kernel": "MF_MSG_DIRTY_LRU MF_RECOVERED"
-      },
-      {
-       "path": "steps[2]",
-       "text": "memory_failure(the page at heap+64020K (pfn 0xfc285), MF_SW_SIMULATED)",
-       "model": "MF_MSG_DIRTY_LRU MF_RECOVERED",
-       "kernel": "MF_MSG_DIRTY_LRU MF_RECOVERED"
-      },
-      {
-       "path": "steps[3]",
-       "text": "memory_failure(the page at heap+45808K (pfn 0xfd0bc), MF_SW_SIMULATED)",
-       "model": "MF_MSG_DIRTY_LRU MF_RECOVERED",
-       "kernel": "MF_MSG_DIRTY_LRU MF_RECOVERED"
-      },
-      {
-       "path": "steps[4]",
-       "text": "check signal, summary, violations",
-       "model": "check holds",
-       "kernel": "check holds"
-      }
+      {"path":"processes[0]","model":"—","kernel":"—"},
+      {"path":"mappings[0]","model":"—","kernel":"—"},
+      {"path":"steps[0]","model":"MF_MSG_DIRTY_LRU MF_RECOVERED","kernel":"MF_MSG_DIRTY_LRU MF_RECOVERED"},
+      {"path":"steps[1]","model":"MF_MSG_DIRTY_LRU MF_RECOVERED","kernel":"MF_MSG_DIRTY_LRU MF_RECOVERED"},
+      {"path":"steps[2]","model":"MF_MSG_DIRTY_LRU MF_RECOVERED","kernel":"MF_MSG_DIRTY_LRU MF_RECOVERED"},
+      {"path":"steps[3]","model":"MF_MSG_DIRTY_LRU MF_RECOVERED","kernel":"MF_MSG_DIRTY_LRU MF_RECOVERED"},
+      {"path":"steps[4]","model":"check holds","kernel":"check holds"}
      ]
     },
     "7.3": {
      "status": "agree",
      "injection": [
-      {
-       "path": "steps[0]",
-       "note": "runs as hwpoison-inject's corrupt-pfn: memory_failure(pfn, MF_SW_SIMULATED)"
-      },
-      {
-       "path": "steps[1]",
-       "note": "runs as hwpoison-inject's corrupt-pfn: memory_failure(pfn, MF_SW_SIMULATED)"
-      },
-      {
-       "path": "steps[2]",
-       "note": "runs as hwpoison-inject's corrupt-pfn: memory_failure(pfn, MF_SW_SIMULATED)"
-      },
-      {
-       "path": "steps[3]",
-       "note": "runs as hwpoison-inject's corrupt-pfn: memory_failure(pfn, MF_SW_SIMULATED)"
-      }
+      {"path":"steps[0]","note":"runs as hwpoison-inject's corrupt-pfn: memory_failure(pfn, MF_SW_SIMULATED)"},
+      {"path":"steps[1]","note":"runs as hwpoison-inject's corrupt-pfn: memory_failure(pfn, MF_SW_SIMULATED)"},
+      {"path":"steps[2]","note":"runs as hwpoison-inject's corrupt-pfn: memory_failure(pfn, MF_SW_SIMULATED)"},
+      {"path":"steps[3]","note":"runs as hwpoison-inject's corrupt-pfn: memory_failure(pfn, MF_SW_SIMULATED)"}
      ],
      "differences": [],
      "checks": "hold",
      "checkFailures": [],
      "setFailures": [],
      "steps": [
-      {
-       "path": "processes[0]",
-       "text": "spawn app",
-       "model": "—",
-       "kernel": "—"
-      },
-      {
-       "path": "mappings[0]",
-       "text": "app: mmap heap = 64M of anonymous THP, populated",
-       "model": "—",
-       "kernel": "—"
-      },
-      {
-       "path": "steps[0]",
-       "text": "memory_failure(the page at heap+764K (pfn 0xffcbf), MF_SW_SIMULATED)",
-       "model": "MF_MSG_DIRTY_LRU MF_RECOVERED",
-       "kernel": "MF_MSG_DIRTY_LRU MF_RECOVERED"
-      },
-      {
-       "path": "steps[1]",
-       "text": "memory_failure(the page at heap+4060K (pfn 0xffff7), MF_SW_SIMULATED)",
-       "model": "MF_MSG_DIRTY_LRU MF_RECOVERED",
-       "kernel": "MF_MSG_DIRTY_LRU MF_RECOVERED"
-      },
-      {
-       "path": "steps[2]",
-       "text": "memory_failure(the page at heap+64020K (pfn 0xfc285), MF_SW_SIMULATED)",
-       "model": "MF_MSG_DIRTY_LRU MF_RECOVERED",
-       "kernel": "MF_MSG_DIRTY_LRU MF_RECOVERED"
-      },
-      {
-       "path": "steps[3]",
-       "text": "memory_failure(the page at heap+45808K (pfn 0xfd0bc), MF_SW_SIMULATED)",
-       "model": "MF_MSG_DIRTY_LRU MF_RECOVERED",
-       "kernel": "MF_MSG_DIRTY_LRU MF_RECOVERED"
-      },
-      {
-       "path": "steps[4]",
-       "text": "check signal, summary, violations",
-       "model": "check holds",
-       "kernel": "check holds"
-      }
+      {"path":"processes[0]","model":"—","kernel":"—"},
+      {"path":"mappings[0]","model":"—","kernel":"—"},
+      {"path":"steps[0]","model":"MF_MSG_DIRTY_LRU MF_RECOVERED","kernel":"MF_MSG_DIRTY_LRU MF_RECOVERED"},
+      {"path":"steps[1]","model":"MF_MSG_DIRTY_LRU MF_RECOVERED","kernel":"MF_MSG_DIRTY_LRU MF_RECOVERED"},
+      {"path":"steps[2]","model":"MF_MSG_DIRTY_LRU MF_RECOVERED","kernel":"MF_MSG_DIRTY_LRU MF_RECOVERED"},
+      {"path":"steps[3]","model":"MF_MSG_DIRTY_LRU MF_RECOVERED","kernel":"MF_MSG_DIRTY_LRU MF_RECOVERED"},
+      {"path":"steps[4]","model":"check holds","kernel":"check holds"}
      ]
     }
    },
@@ -2529,72 +1276,41 @@ export const SUITE_RESULTS: SuiteResults = {
     "checks": "hold",
     "failures": []
    },
+   "steps": [
+    {"path":"processes[0]","text":"spawn app"},
+    {"path":"mappings[0]","text":"app: mmap heap = 64K of anonymous"},
+    {"path":"steps[0]","text":"app: write heap+0"}
+   ],
    "kernels": {
     "6.12": {
      "status": "agree",
      "injection": [
-      {
-       "path": "steps[1]",
-       "note": "runs as hwpoison-inject's corrupt-pfn: memory_failure(pfn, MF_SW_SIMULATED)"
-      }
+      {"path":"steps[1]","note":"runs as hwpoison-inject's corrupt-pfn: memory_failure(pfn, MF_SW_SIMULATED)"}
      ],
      "differences": [],
      "checks": "none",
      "checkFailures": [],
      "setFailures": [],
      "steps": [
-      {
-       "path": "processes[0]",
-       "text": "spawn app",
-       "model": "—",
-       "kernel": "—"
-      },
-      {
-       "path": "mappings[0]",
-       "text": "app: mmap heap = 64K of anonymous",
-       "model": "—",
-       "kernel": "—"
-      },
-      {
-       "path": "steps[0]",
-       "text": "app: write heap+0",
-       "model": "access ok",
-       "kernel": "access ok"
-      }
+      {"path":"processes[0]","model":"—","kernel":"—"},
+      {"path":"mappings[0]","model":"—","kernel":"—"},
+      {"path":"steps[0]","model":"access ok","kernel":"access ok"}
      ],
      "panic": "steps[1]: Memory failure on page …"
     },
     "7.3": {
      "status": "agree",
      "injection": [
-      {
-       "path": "steps[1]",
-       "note": "runs as hwpoison-inject's corrupt-pfn: memory_failure(pfn, MF_SW_SIMULATED)"
-      }
+      {"path":"steps[1]","note":"runs as hwpoison-inject's corrupt-pfn: memory_failure(pfn, MF_SW_SIMULATED)"}
      ],
      "differences": [],
      "checks": "none",
      "checkFailures": [],
      "setFailures": [],
      "steps": [
-      {
-       "path": "processes[0]",
-       "text": "spawn app",
-       "model": "—",
-       "kernel": "—"
-      },
-      {
-       "path": "mappings[0]",
-       "text": "app: mmap heap = 64K of anonymous",
-       "model": "—",
-       "kernel": "—"
-      },
-      {
-       "path": "steps[0]",
-       "text": "app: write heap+0",
-       "model": "access ok",
-       "kernel": "access ok"
-      }
+      {"path":"processes[0]","model":"—","kernel":"—"},
+      {"path":"mappings[0]","model":"—","kernel":"—"},
+      {"path":"steps[0]","model":"access ok","kernel":"access ok"}
      ],
      "panic": "steps[1]: Memory failure on page …"
     }
@@ -2612,6 +1328,7 @@ export const SUITE_RESULTS: SuiteResults = {
     "checks": "hold",
     "failures": []
    },
+   "steps": [],
    "kernels": {
     "6.12": {
      "status": "model only",
@@ -2653,6 +1370,7 @@ export const SUITE_RESULTS: SuiteResults = {
     "checks": "hold",
     "failures": []
    },
+   "steps": [],
    "kernels": {
     "6.12": {
      "status": "model only",
@@ -2693,6 +1411,15 @@ export const SUITE_RESULTS: SuiteResults = {
     "checks": "hold",
     "failures": []
    },
+   "steps": [
+    {"path":"processes[0]","text":"spawn app"},
+    {"path":"mappings[0]","text":"app: mmap heap = 64K of anonymous"},
+    {"path":"steps[0]","text":"app: write heap+0"},
+    {"path":"steps[1]","text":"soft_offline_page(the page at heap+0 (pfn 0x3fc00))"},
+    {"path":"steps[2]","text":"check page, ret"},
+    {"path":"steps[3]","text":"app: madvise(MADV_SOFT_OFFLINE) heap+0"},
+    {"path":"steps[4]","text":"check counters, ret"}
+   ],
    "kernels": {
     "6.12": {
      "status": "agree",
@@ -2702,48 +1429,13 @@ export const SUITE_RESULTS: SuiteResults = {
      "checkFailures": [],
      "setFailures": [],
      "steps": [
-      {
-       "path": "processes[0]",
-       "text": "spawn app",
-       "model": "—",
-       "kernel": "—"
-      },
-      {
-       "path": "mappings[0]",
-       "text": "app: mmap heap = 64K of anonymous",
-       "model": "—",
-       "kernel": "—"
-      },
-      {
-       "path": "steps[0]",
-       "text": "app: write heap+0",
-       "model": "access ok",
-       "kernel": "access ok"
-      },
-      {
-       "path": "steps[1]",
-       "text": "soft_offline_page(the page at heap+0 (pfn 0x3fc00))",
-       "model": "ret -EOPNOTSUPP",
-       "kernel": "ret -EOPNOTSUPP"
-      },
-      {
-       "path": "steps[2]",
-       "text": "check page, ret",
-       "model": "check holds",
-       "kernel": "check holds"
-      },
-      {
-       "path": "steps[3]",
-       "text": "app: madvise(MADV_SOFT_OFFLINE) heap+0",
-       "model": "ret -EOPNOTSUPP",
-       "kernel": "ret -EOPNOTSUPP"
-      },
-      {
-       "path": "steps[4]",
-       "text": "check counters, ret",
-       "model": "check holds",
-       "kernel": "check holds"
-      }
+      {"path":"processes[0]","model":"—","kernel":"—"},
+      {"path":"mappings[0]","model":"—","kernel":"—"},
+      {"path":"steps[0]","model":"access ok","kernel":"access ok"},
+      {"path":"steps[1]","model":"ret -EOPNOTSUPP","kernel":"ret -EOPNOTSUPP"},
+      {"path":"steps[2]","model":"check holds","kernel":"check holds"},
+      {"path":"steps[3]","model":"ret -EOPNOTSUPP","kernel":"ret -EOPNOTSUPP"},
+      {"path":"steps[4]","model":"check holds","kernel":"check holds"}
      ]
     },
     "7.3": {
@@ -2754,48 +1446,13 @@ export const SUITE_RESULTS: SuiteResults = {
      "checkFailures": [],
      "setFailures": [],
      "steps": [
-      {
-       "path": "processes[0]",
-       "text": "spawn app",
-       "model": "—",
-       "kernel": "—"
-      },
-      {
-       "path": "mappings[0]",
-       "text": "app: mmap heap = 64K of anonymous",
-       "model": "—",
-       "kernel": "—"
-      },
-      {
-       "path": "steps[0]",
-       "text": "app: write heap+0",
-       "model": "access ok",
-       "kernel": "access ok"
-      },
-      {
-       "path": "steps[1]",
-       "text": "soft_offline_page(the page at heap+0 (pfn 0x3fc00))",
-       "model": "ret -EOPNOTSUPP",
-       "kernel": "ret -EOPNOTSUPP"
-      },
-      {
-       "path": "steps[2]",
-       "text": "check page, ret",
-       "model": "check holds",
-       "kernel": "check holds"
-      },
-      {
-       "path": "steps[3]",
-       "text": "app: madvise(MADV_SOFT_OFFLINE) heap+0",
-       "model": "ret -EOPNOTSUPP",
-       "kernel": "ret -EOPNOTSUPP"
-      },
-      {
-       "path": "steps[4]",
-       "text": "check counters, ret",
-       "model": "check holds",
-       "kernel": "check holds"
-      }
+      {"path":"processes[0]","model":"—","kernel":"—"},
+      {"path":"mappings[0]","model":"—","kernel":"—"},
+      {"path":"steps[0]","model":"access ok","kernel":"access ok"},
+      {"path":"steps[1]","model":"ret -EOPNOTSUPP","kernel":"ret -EOPNOTSUPP"},
+      {"path":"steps[2]","model":"check holds","kernel":"check holds"},
+      {"path":"steps[3]","model":"ret -EOPNOTSUPP","kernel":"ret -EOPNOTSUPP"},
+      {"path":"steps[4]","model":"check holds","kernel":"check holds"}
      ]
     }
    },
@@ -2811,6 +1468,7 @@ export const SUITE_RESULTS: SuiteResults = {
     "checks": "hold",
     "failures": []
    },
+   "steps": [],
    "kernels": {
     "6.12": {
      "status": "model only",
@@ -2852,14 +1510,12 @@ export const SUITE_RESULTS: SuiteResults = {
     "checks": "hold",
     "failures": []
    },
+   "steps": [],
    "kernels": {
     "6.12": {
      "status": "model only",
      "injection": [
-      {
-       "path": "steps[10]",
-       "note": "runs as hwpoison-inject's corrupt-pfn: memory_failure(pfn, MF_SW_SIMULATED)"
-      }
+      {"path":"steps[10]","note":"runs as hwpoison-inject's corrupt-pfn: memory_failure(pfn, MF_SW_SIMULATED)"}
      ],
      "differences": [],
      "checks": "none",
@@ -2874,10 +1530,7 @@ export const SUITE_RESULTS: SuiteResults = {
     "7.3": {
      "status": "model only",
      "injection": [
-      {
-       "path": "steps[10]",
-       "note": "runs as hwpoison-inject's corrupt-pfn: memory_failure(pfn, MF_SW_SIMULATED)"
-      }
+      {"path":"steps[10]","note":"runs as hwpoison-inject's corrupt-pfn: memory_failure(pfn, MF_SW_SIMULATED)"}
      ],
      "differences": [],
      "checks": "none",
@@ -2903,6 +1556,18 @@ export const SUITE_RESULTS: SuiteResults = {
     "checks": "hold",
     "failures": []
    },
+   "steps": [
+    {"path":"processes[0]","text":"spawn app"},
+    {"path":"memfds[0]","text":"app: memfd_create(file, MFD_HUGETLB|MFD_HUGE_2M), size 2M"},
+    {"path":"mappings[0]","text":"app: mmap map = 2M of memfd file, MAP_SHARED, populated"},
+    {"path":"steps[0]","text":"app: madvise(MADV_HWPOISON) map+1028K"},
+    {"path":"steps[1]","text":"app: pread(file, 2M at 0)"},
+    {"path":"steps[2]","text":"check ret"},
+    {"path":"steps[3]","text":"app: pread(file, 4K at 1028K)"},
+    {"path":"steps[4]","text":"check ret"},
+    {"path":"steps[5]","text":"app: pread(file, 1016K at 1032K)"},
+    {"path":"steps[6]","text":"check ret"}
+   ],
    "kernels": {
     "6.12": {
      "status": "agree",
@@ -2912,66 +1577,16 @@ export const SUITE_RESULTS: SuiteResults = {
      "checkFailures": [],
      "setFailures": [],
      "steps": [
-      {
-       "path": "processes[0]",
-       "text": "spawn app",
-       "model": "—",
-       "kernel": "—"
-      },
-      {
-       "path": "memfds[0]",
-       "text": "app: memfd_create(file, MFD_HUGETLB|MFD_HUGE_2M), size 2M",
-       "model": "—",
-       "kernel": "—"
-      },
-      {
-       "path": "mappings[0]",
-       "text": "app: mmap map = 2M of memfd file, MAP_SHARED, populated",
-       "model": "—",
-       "kernel": "—"
-      },
-      {
-       "path": "steps[0]",
-       "text": "app: madvise(MADV_HWPOISON) map+1028K",
-       "model": "MF_MSG_HUGE MF_RECOVERED · app SIGBUS BUS_MCEERR_AR lsb 21 at map+1028K",
-       "kernel": "MF_MSG_HUGE MF_RECOVERED · app SIGBUS BUS_MCEERR_AR lsb 21 at map+1028K"
-      },
-      {
-       "path": "steps[1]",
-       "text": "app: pread(file, 2M at 0)",
-       "model": "—",
-       "kernel": "—"
-      },
-      {
-       "path": "steps[2]",
-       "text": "check ret",
-       "model": "check holds",
-       "kernel": "check holds"
-      },
-      {
-       "path": "steps[3]",
-       "text": "app: pread(file, 4K at 1028K)",
-       "model": "ret -EIO",
-       "kernel": "ret -EIO"
-      },
-      {
-       "path": "steps[4]",
-       "text": "check ret",
-       "model": "check holds",
-       "kernel": "check holds"
-      },
-      {
-       "path": "steps[5]",
-       "text": "app: pread(file, 1016K at 1032K)",
-       "model": "—",
-       "kernel": "—"
-      },
-      {
-       "path": "steps[6]",
-       "text": "check ret",
-       "model": "check holds",
-       "kernel": "check holds"
-      }
+      {"path":"processes[0]","model":"—","kernel":"—"},
+      {"path":"memfds[0]","model":"—","kernel":"—"},
+      {"path":"mappings[0]","model":"—","kernel":"—"},
+      {"path":"steps[0]","model":"MF_MSG_HUGE MF_RECOVERED · app SIGBUS BUS_MCEERR_AR lsb 21 at map+1028K","kernel":"MF_MSG_HUGE MF_RECOVERED · app SIGBUS BUS_MCEERR_AR lsb 21 at map+1028K"},
+      {"path":"steps[1]","model":"—","kernel":"—"},
+      {"path":"steps[2]","model":"check holds","kernel":"check holds"},
+      {"path":"steps[3]","model":"ret -EIO","kernel":"ret -EIO"},
+      {"path":"steps[4]","model":"check holds","kernel":"check holds"},
+      {"path":"steps[5]","model":"—","kernel":"—"},
+      {"path":"steps[6]","model":"check holds","kernel":"check holds"}
      ]
     },
     "7.3": {
@@ -2982,66 +1597,16 @@ export const SUITE_RESULTS: SuiteResults = {
      "checkFailures": [],
      "setFailures": [],
      "steps": [
-      {
-       "path": "processes[0]",
-       "text": "spawn app",
-       "model": "—",
-       "kernel": "—"
-      },
-      {
-       "path": "memfds[0]",
-       "text": "app: memfd_create(file, MFD_HUGETLB|MFD_HUGE_2M), size 2M",
-       "model": "—",
-       "kernel": "—"
-      },
-      {
-       "path": "mappings[0]",
-       "text": "app: mmap map = 2M of memfd file, MAP_SHARED, populated",
-       "model": "—",
-       "kernel": "—"
-      },
-      {
-       "path": "steps[0]",
-       "text": "app: madvise(MADV_HWPOISON) map+1028K",
-       "model": "MF_MSG_HUGE MF_RECOVERED · app SIGBUS BUS_MCEERR_AR lsb 21 at map+1028K",
-       "kernel": "MF_MSG_HUGE MF_RECOVERED · app SIGBUS BUS_MCEERR_AR lsb 21 at map+1028K"
-      },
-      {
-       "path": "steps[1]",
-       "text": "app: pread(file, 2M at 0)",
-       "model": "—",
-       "kernel": "—"
-      },
-      {
-       "path": "steps[2]",
-       "text": "check ret",
-       "model": "check holds",
-       "kernel": "check holds"
-      },
-      {
-       "path": "steps[3]",
-       "text": "app: pread(file, 4K at 1028K)",
-       "model": "ret -EIO",
-       "kernel": "ret -EIO"
-      },
-      {
-       "path": "steps[4]",
-       "text": "check ret",
-       "model": "check holds",
-       "kernel": "check holds"
-      },
-      {
-       "path": "steps[5]",
-       "text": "app: pread(file, 1016K at 1032K)",
-       "model": "—",
-       "kernel": "—"
-      },
-      {
-       "path": "steps[6]",
-       "text": "check ret",
-       "model": "check holds",
-       "kernel": "check holds"
-      }
+      {"path":"processes[0]","model":"—","kernel":"—"},
+      {"path":"memfds[0]","model":"—","kernel":"—"},
+      {"path":"mappings[0]","model":"—","kernel":"—"},
+      {"path":"steps[0]","model":"MF_MSG_HUGE MF_RECOVERED · app SIGBUS BUS_MCEERR_AR lsb 21 at map+1028K","kernel":"MF_MSG_HUGE MF_RECOVERED · app SIGBUS BUS_MCEERR_AR lsb 21 at map+1028K"},
+      {"path":"steps[1]","model":"—","kernel":"—"},
+      {"path":"steps[2]","model":"check holds","kernel":"check holds"},
+      {"path":"steps[3]","model":"ret -EIO","kernel":"ret -EIO"},
+      {"path":"steps[4]","model":"check holds","kernel":"check holds"},
+      {"path":"steps[5]","model":"—","kernel":"—"},
+      {"path":"steps[6]","model":"check holds","kernel":"check holds"}
      ]
     }
    },
@@ -3059,6 +1624,15 @@ export const SUITE_RESULTS: SuiteResults = {
     "checks": "hold",
     "failures": []
    },
+   "steps": [
+    {"path":"processes[0]","text":"spawn app"},
+    {"path":"mappings[0]","text":"app: mmap page = 4K of anonymous"},
+    {"path":"steps[0]","text":"app: write page+0"},
+    {"path":"steps[1]","text":"app: madvise(MADV_HWPOISON) page+0"},
+    {"path":"steps[2]","text":"check last, signal, counters, page"},
+    {"path":"steps[3]","text":"unpoison_memory(the page at page+0)"},
+    {"path":"steps[4]","text":"check counters, ret"}
+   ],
    "kernels": {
     "6.12": {
      "status": "agree",
@@ -3068,48 +1642,13 @@ export const SUITE_RESULTS: SuiteResults = {
      "checkFailures": [],
      "setFailures": [],
      "steps": [
-      {
-       "path": "processes[0]",
-       "text": "spawn app",
-       "model": "—",
-       "kernel": "—"
-      },
-      {
-       "path": "mappings[0]",
-       "text": "app: mmap page = 4K of anonymous",
-       "model": "—",
-       "kernel": "—"
-      },
-      {
-       "path": "steps[0]",
-       "text": "app: write page+0",
-       "model": "access ok",
-       "kernel": "access ok"
-      },
-      {
-       "path": "steps[1]",
-       "text": "app: madvise(MADV_HWPOISON) page+0",
-       "model": "MF_MSG_DIRTY_LRU MF_RECOVERED · app SIGBUS BUS_MCEERR_AR lsb 12 at page+0",
-       "kernel": "MF_MSG_DIRTY_LRU MF_RECOVERED · app SIGBUS BUS_MCEERR_AR lsb 12 at page+0"
-      },
-      {
-       "path": "steps[2]",
-       "text": "check last, signal, counters, page",
-       "model": "check holds",
-       "kernel": "check holds"
-      },
-      {
-       "path": "steps[3]",
-       "text": "unpoison_memory(the page at page+0)",
-       "model": "—",
-       "kernel": "—"
-      },
-      {
-       "path": "steps[4]",
-       "text": "check counters, ret",
-       "model": "check holds",
-       "kernel": "check holds"
-      }
+      {"path":"processes[0]","model":"—","kernel":"—"},
+      {"path":"mappings[0]","model":"—","kernel":"—"},
+      {"path":"steps[0]","model":"access ok","kernel":"access ok"},
+      {"path":"steps[1]","model":"MF_MSG_DIRTY_LRU MF_RECOVERED · app SIGBUS BUS_MCEERR_AR lsb 12 at page+0","kernel":"MF_MSG_DIRTY_LRU MF_RECOVERED · app SIGBUS BUS_MCEERR_AR lsb 12 at page+0"},
+      {"path":"steps[2]","model":"check holds","kernel":"check holds"},
+      {"path":"steps[3]","model":"—","kernel":"—"},
+      {"path":"steps[4]","model":"check holds","kernel":"check holds"}
      ]
     },
     "7.3": {
@@ -3120,48 +1659,13 @@ export const SUITE_RESULTS: SuiteResults = {
      "checkFailures": [],
      "setFailures": [],
      "steps": [
-      {
-       "path": "processes[0]",
-       "text": "spawn app",
-       "model": "—",
-       "kernel": "—"
-      },
-      {
-       "path": "mappings[0]",
-       "text": "app: mmap page = 4K of anonymous",
-       "model": "—",
-       "kernel": "—"
-      },
-      {
-       "path": "steps[0]",
-       "text": "app: write page+0",
-       "model": "access ok",
-       "kernel": "access ok"
-      },
-      {
-       "path": "steps[1]",
-       "text": "app: madvise(MADV_HWPOISON) page+0",
-       "model": "MF_MSG_DIRTY_LRU MF_RECOVERED · app SIGBUS BUS_MCEERR_AR lsb 12 at page+0",
-       "kernel": "MF_MSG_DIRTY_LRU MF_RECOVERED · app SIGBUS BUS_MCEERR_AR lsb 12 at page+0"
-      },
-      {
-       "path": "steps[2]",
-       "text": "check last, signal, counters, page",
-       "model": "check holds",
-       "kernel": "check holds"
-      },
-      {
-       "path": "steps[3]",
-       "text": "unpoison_memory(the page at page+0)",
-       "model": "—",
-       "kernel": "—"
-      },
-      {
-       "path": "steps[4]",
-       "text": "check counters, ret",
-       "model": "check holds",
-       "kernel": "check holds"
-      }
+      {"path":"processes[0]","model":"—","kernel":"—"},
+      {"path":"mappings[0]","model":"—","kernel":"—"},
+      {"path":"steps[0]","model":"access ok","kernel":"access ok"},
+      {"path":"steps[1]","model":"MF_MSG_DIRTY_LRU MF_RECOVERED · app SIGBUS BUS_MCEERR_AR lsb 12 at page+0","kernel":"MF_MSG_DIRTY_LRU MF_RECOVERED · app SIGBUS BUS_MCEERR_AR lsb 12 at page+0"},
+      {"path":"steps[2]","model":"check holds","kernel":"check holds"},
+      {"path":"steps[3]","model":"—","kernel":"—"},
+      {"path":"steps[4]","model":"check holds","kernel":"check holds"}
      ]
     }
    },
@@ -3178,6 +1682,17 @@ export const SUITE_RESULTS: SuiteResults = {
     "checks": "hold",
     "failures": []
    },
+   "steps": [
+    {"path":"processes[0]","text":"spawn app"},
+    {"path":"mappings[0]","text":"app: mmap page = 4K of anonymous"},
+    {"path":"steps[0]","text":"app: write page+0"},
+    {"path":"steps[1]","text":"app: madvise(MADV_SOFT_OFFLINE) page+0"},
+    {"path":"steps[2]","text":"check signal, counters, page, ret"},
+    {"path":"steps[3]","text":"app: read page+0"},
+    {"path":"steps[4]","text":"check access"},
+    {"path":"steps[5]","text":"unpoison_memory(the page at page+0)"},
+    {"path":"steps[6]","text":"check counters, ret"}
+   ],
    "kernels": {
     "6.12": {
      "status": "agree",
@@ -3187,60 +1702,15 @@ export const SUITE_RESULTS: SuiteResults = {
      "checkFailures": [],
      "setFailures": [],
      "steps": [
-      {
-       "path": "processes[0]",
-       "text": "spawn app",
-       "model": "—",
-       "kernel": "—"
-      },
-      {
-       "path": "mappings[0]",
-       "text": "app: mmap page = 4K of anonymous",
-       "model": "—",
-       "kernel": "—"
-      },
-      {
-       "path": "steps[0]",
-       "text": "app: write page+0",
-       "model": "access ok",
-       "kernel": "access ok"
-      },
-      {
-       "path": "steps[1]",
-       "text": "app: madvise(MADV_SOFT_OFFLINE) page+0",
-       "model": "—",
-       "kernel": "—"
-      },
-      {
-       "path": "steps[2]",
-       "text": "check signal, counters, page, ret",
-       "model": "check holds",
-       "kernel": "check holds"
-      },
-      {
-       "path": "steps[3]",
-       "text": "app: read page+0",
-       "model": "access ok",
-       "kernel": "access ok"
-      },
-      {
-       "path": "steps[4]",
-       "text": "check access",
-       "model": "check holds",
-       "kernel": "check holds"
-      },
-      {
-       "path": "steps[5]",
-       "text": "unpoison_memory(the page at page+0)",
-       "model": "—",
-       "kernel": "—"
-      },
-      {
-       "path": "steps[6]",
-       "text": "check counters, ret",
-       "model": "check holds",
-       "kernel": "check holds"
-      }
+      {"path":"processes[0]","model":"—","kernel":"—"},
+      {"path":"mappings[0]","model":"—","kernel":"—"},
+      {"path":"steps[0]","model":"access ok","kernel":"access ok"},
+      {"path":"steps[1]","model":"—","kernel":"—"},
+      {"path":"steps[2]","model":"check holds","kernel":"check holds"},
+      {"path":"steps[3]","model":"access ok","kernel":"access ok"},
+      {"path":"steps[4]","model":"check holds","kernel":"check holds"},
+      {"path":"steps[5]","model":"—","kernel":"—"},
+      {"path":"steps[6]","model":"check holds","kernel":"check holds"}
      ]
     },
     "7.3": {
@@ -3251,60 +1721,15 @@ export const SUITE_RESULTS: SuiteResults = {
      "checkFailures": [],
      "setFailures": [],
      "steps": [
-      {
-       "path": "processes[0]",
-       "text": "spawn app",
-       "model": "—",
-       "kernel": "—"
-      },
-      {
-       "path": "mappings[0]",
-       "text": "app: mmap page = 4K of anonymous",
-       "model": "—",
-       "kernel": "—"
-      },
-      {
-       "path": "steps[0]",
-       "text": "app: write page+0",
-       "model": "access ok",
-       "kernel": "access ok"
-      },
-      {
-       "path": "steps[1]",
-       "text": "app: madvise(MADV_SOFT_OFFLINE) page+0",
-       "model": "—",
-       "kernel": "—"
-      },
-      {
-       "path": "steps[2]",
-       "text": "check signal, counters, page, ret",
-       "model": "check holds",
-       "kernel": "check holds"
-      },
-      {
-       "path": "steps[3]",
-       "text": "app: read page+0",
-       "model": "access ok",
-       "kernel": "access ok"
-      },
-      {
-       "path": "steps[4]",
-       "text": "check access",
-       "model": "check holds",
-       "kernel": "check holds"
-      },
-      {
-       "path": "steps[5]",
-       "text": "unpoison_memory(the page at page+0)",
-       "model": "—",
-       "kernel": "—"
-      },
-      {
-       "path": "steps[6]",
-       "text": "check counters, ret",
-       "model": "check holds",
-       "kernel": "check holds"
-      }
+      {"path":"processes[0]","model":"—","kernel":"—"},
+      {"path":"mappings[0]","model":"—","kernel":"—"},
+      {"path":"steps[0]","model":"access ok","kernel":"access ok"},
+      {"path":"steps[1]","model":"—","kernel":"—"},
+      {"path":"steps[2]","model":"check holds","kernel":"check holds"},
+      {"path":"steps[3]","model":"access ok","kernel":"access ok"},
+      {"path":"steps[4]","model":"check holds","kernel":"check holds"},
+      {"path":"steps[5]","model":"—","kernel":"—"},
+      {"path":"steps[6]","model":"check holds","kernel":"check holds"}
      ]
     }
    },
@@ -3322,6 +1747,21 @@ export const SUITE_RESULTS: SuiteResults = {
     "checks": "hold",
     "failures": []
    },
+   "steps": [
+    {"path":"processes[0]","text":"spawn app"},
+    {"path":"files[0]","text":"app: open(data, O_CREAT|O_TRUNC) on ext4, size 4K"},
+    {"path":"mappings[0]","text":"app: mmap page = 4K of memfd data, MAP_SHARED"},
+    {"path":"steps[0]","text":"app: write page+0"},
+    {"path":"steps[1]","text":"app: fsync(data)"},
+    {"path":"steps[2]","text":"app: madvise(MADV_HWPOISON) page+0"},
+    {"path":"steps[3]","text":"check last, signal, counters, page"},
+    {"path":"steps[4]","text":"app: read page+0"},
+    {"path":"steps[5]","text":"check access, page"},
+    {"path":"steps[6]","text":"app: fsync(data)"},
+    {"path":"steps[7]","text":"check ret"},
+    {"path":"steps[8]","text":"unpoison_memory(the page at page+0)"},
+    {"path":"steps[9]","text":"check counters, ret"}
+   ],
    "kernels": {
     "6.12": {
      "status": "agree",
@@ -3331,84 +1771,19 @@ export const SUITE_RESULTS: SuiteResults = {
      "checkFailures": [],
      "setFailures": [],
      "steps": [
-      {
-       "path": "processes[0]",
-       "text": "spawn app",
-       "model": "—",
-       "kernel": "—"
-      },
-      {
-       "path": "files[0]",
-       "text": "app: open(data, O_CREAT|O_TRUNC) on ext4, size 4K",
-       "model": "—",
-       "kernel": "—"
-      },
-      {
-       "path": "mappings[0]",
-       "text": "app: mmap page = 4K of memfd data, MAP_SHARED",
-       "model": "—",
-       "kernel": "—"
-      },
-      {
-       "path": "steps[0]",
-       "text": "app: write page+0",
-       "model": "access ok",
-       "kernel": "access ok"
-      },
-      {
-       "path": "steps[1]",
-       "text": "app: fsync(data)",
-       "model": "—",
-       "kernel": "—"
-      },
-      {
-       "path": "steps[2]",
-       "text": "app: madvise(MADV_HWPOISON) page+0",
-       "model": "MF_MSG_CLEAN_LRU MF_RECOVERED",
-       "kernel": "MF_MSG_CLEAN_LRU MF_RECOVERED"
-      },
-      {
-       "path": "steps[3]",
-       "text": "check last, signal, counters, page",
-       "model": "check holds",
-       "kernel": "check holds"
-      },
-      {
-       "path": "steps[4]",
-       "text": "app: read page+0",
-       "model": "access ok",
-       "kernel": "access ok"
-      },
-      {
-       "path": "steps[5]",
-       "text": "check access, page",
-       "model": "check holds",
-       "kernel": "check holds"
-      },
-      {
-       "path": "steps[6]",
-       "text": "app: fsync(data)",
-       "model": "—",
-       "kernel": "—"
-      },
-      {
-       "path": "steps[7]",
-       "text": "check ret",
-       "model": "check holds",
-       "kernel": "check holds"
-      },
-      {
-       "path": "steps[8]",
-       "text": "unpoison_memory(the page at page+0)",
-       "model": "—",
-       "kernel": "—"
-      },
-      {
-       "path": "steps[9]",
-       "text": "check counters, ret",
-       "model": "check holds",
-       "kernel": "check holds"
-      }
+      {"path":"processes[0]","model":"—","kernel":"—"},
+      {"path":"files[0]","model":"—","kernel":"—"},
+      {"path":"mappings[0]","model":"—","kernel":"—"},
+      {"path":"steps[0]","model":"access ok","kernel":"access ok"},
+      {"path":"steps[1]","model":"—","kernel":"—"},
+      {"path":"steps[2]","model":"MF_MSG_CLEAN_LRU MF_RECOVERED","kernel":"MF_MSG_CLEAN_LRU MF_RECOVERED"},
+      {"path":"steps[3]","model":"check holds","kernel":"check holds"},
+      {"path":"steps[4]","model":"access ok","kernel":"access ok"},
+      {"path":"steps[5]","model":"check holds","kernel":"check holds"},
+      {"path":"steps[6]","model":"—","kernel":"—"},
+      {"path":"steps[7]","model":"check holds","kernel":"check holds"},
+      {"path":"steps[8]","model":"—","kernel":"—"},
+      {"path":"steps[9]","model":"check holds","kernel":"check holds"}
      ]
     },
     "7.3": {
@@ -3419,84 +1794,19 @@ export const SUITE_RESULTS: SuiteResults = {
      "checkFailures": [],
      "setFailures": [],
      "steps": [
-      {
-       "path": "processes[0]",
-       "text": "spawn app",
-       "model": "—",
-       "kernel": "—"
-      },
-      {
-       "path": "files[0]",
-       "text": "app: open(data, O_CREAT|O_TRUNC) on ext4, size 4K",
-       "model": "—",
-       "kernel": "—"
-      },
-      {
-       "path": "mappings[0]",
-       "text": "app: mmap page = 4K of memfd data, MAP_SHARED",
-       "model": "—",
-       "kernel": "—"
-      },
-      {
-       "path": "steps[0]",
-       "text": "app: write page+0",
-       "model": "access ok",
-       "kernel": "access ok"
-      },
-      {
-       "path": "steps[1]",
-       "text": "app: fsync(data)",
-       "model": "—",
-       "kernel": "—"
-      },
-      {
-       "path": "steps[2]",
-       "text": "app: madvise(MADV_HWPOISON) page+0",
-       "model": "MF_MSG_CLEAN_LRU MF_RECOVERED",
-       "kernel": "MF_MSG_CLEAN_LRU MF_RECOVERED"
-      },
-      {
-       "path": "steps[3]",
-       "text": "check last, signal, counters, page",
-       "model": "check holds",
-       "kernel": "check holds"
-      },
-      {
-       "path": "steps[4]",
-       "text": "app: read page+0",
-       "model": "access ok",
-       "kernel": "access ok"
-      },
-      {
-       "path": "steps[5]",
-       "text": "check access, page",
-       "model": "check holds",
-       "kernel": "check holds"
-      },
-      {
-       "path": "steps[6]",
-       "text": "app: fsync(data)",
-       "model": "—",
-       "kernel": "—"
-      },
-      {
-       "path": "steps[7]",
-       "text": "check ret",
-       "model": "check holds",
-       "kernel": "check holds"
-      },
-      {
-       "path": "steps[8]",
-       "text": "unpoison_memory(the page at page+0)",
-       "model": "—",
-       "kernel": "—"
-      },
-      {
-       "path": "steps[9]",
-       "text": "check counters, ret",
-       "model": "check holds",
-       "kernel": "check holds"
-      }
+      {"path":"processes[0]","model":"—","kernel":"—"},
+      {"path":"files[0]","model":"—","kernel":"—"},
+      {"path":"mappings[0]","model":"—","kernel":"—"},
+      {"path":"steps[0]","model":"access ok","kernel":"access ok"},
+      {"path":"steps[1]","model":"—","kernel":"—"},
+      {"path":"steps[2]","model":"MF_MSG_CLEAN_LRU MF_RECOVERED","kernel":"MF_MSG_CLEAN_LRU MF_RECOVERED"},
+      {"path":"steps[3]","model":"check holds","kernel":"check holds"},
+      {"path":"steps[4]","model":"access ok","kernel":"access ok"},
+      {"path":"steps[5]","model":"check holds","kernel":"check holds"},
+      {"path":"steps[6]","model":"—","kernel":"—"},
+      {"path":"steps[7]","model":"check holds","kernel":"check holds"},
+      {"path":"steps[8]","model":"—","kernel":"—"},
+      {"path":"steps[9]","model":"check holds","kernel":"check holds"}
      ]
     }
    },
@@ -3513,6 +1823,20 @@ export const SUITE_RESULTS: SuiteResults = {
     "checks": "hold",
     "failures": []
    },
+   "steps": [
+    {"path":"processes[0]","text":"spawn app"},
+    {"path":"files[0]","text":"app: open(data, O_CREAT|O_TRUNC) on ext4, size 4K"},
+    {"path":"mappings[0]","text":"app: mmap page = 4K of memfd data, MAP_SHARED"},
+    {"path":"steps[0]","text":"app: write page+0"},
+    {"path":"steps[1]","text":"app: madvise(MADV_HWPOISON) page+0"},
+    {"path":"steps[2]","text":"check last, signal, counters, page"},
+    {"path":"steps[3]","text":"app: fsync(data)"},
+    {"path":"steps[4]","text":"check ret"},
+    {"path":"steps[5]","text":"app: fsync(data)"},
+    {"path":"steps[6]","text":"check ret"},
+    {"path":"steps[7]","text":"app: read page+0"},
+    {"path":"steps[8]","text":"check access"}
+   ],
    "kernels": {
     "6.12": {
      "status": "agree",
@@ -3522,78 +1846,18 @@ export const SUITE_RESULTS: SuiteResults = {
      "checkFailures": [],
      "setFailures": [],
      "steps": [
-      {
-       "path": "processes[0]",
-       "text": "spawn app",
-       "model": "—",
-       "kernel": "—"
-      },
-      {
-       "path": "files[0]",
-       "text": "app: open(data, O_CREAT|O_TRUNC) on ext4, size 4K",
-       "model": "—",
-       "kernel": "—"
-      },
-      {
-       "path": "mappings[0]",
-       "text": "app: mmap page = 4K of memfd data, MAP_SHARED",
-       "model": "—",
-       "kernel": "—"
-      },
-      {
-       "path": "steps[0]",
-       "text": "app: write page+0",
-       "model": "access ok",
-       "kernel": "access ok"
-      },
-      {
-       "path": "steps[1]",
-       "text": "app: madvise(MADV_HWPOISON) page+0",
-       "model": "MF_MSG_DIRTY_LRU MF_RECOVERED · app SIGBUS BUS_MCEERR_AR lsb 12 at page+0",
-       "kernel": "MF_MSG_DIRTY_LRU MF_RECOVERED · app SIGBUS BUS_MCEERR_AR lsb 12 at page+0"
-      },
-      {
-       "path": "steps[2]",
-       "text": "check last, signal, counters, page",
-       "model": "check holds",
-       "kernel": "check holds"
-      },
-      {
-       "path": "steps[3]",
-       "text": "app: fsync(data)",
-       "model": "ret -EIO",
-       "kernel": "ret -EIO"
-      },
-      {
-       "path": "steps[4]",
-       "text": "check ret",
-       "model": "check holds",
-       "kernel": "check holds"
-      },
-      {
-       "path": "steps[5]",
-       "text": "app: fsync(data)",
-       "model": "—",
-       "kernel": "—"
-      },
-      {
-       "path": "steps[6]",
-       "text": "check ret",
-       "model": "check holds",
-       "kernel": "check holds"
-      },
-      {
-       "path": "steps[7]",
-       "text": "app: read page+0",
-       "model": "access sigbus · app SIGBUS BUS_MCEERR_AR lsb 12 at page+0",
-       "kernel": "access sigbus · app SIGBUS BUS_MCEERR_AR lsb 12 at page+0"
-      },
-      {
-       "path": "steps[8]",
-       "text": "check access",
-       "model": "check holds",
-       "kernel": "check holds"
-      }
+      {"path":"processes[0]","model":"—","kernel":"—"},
+      {"path":"files[0]","model":"—","kernel":"—"},
+      {"path":"mappings[0]","model":"—","kernel":"—"},
+      {"path":"steps[0]","model":"access ok","kernel":"access ok"},
+      {"path":"steps[1]","model":"MF_MSG_DIRTY_LRU MF_RECOVERED · app SIGBUS BUS_MCEERR_AR lsb 12 at page+0","kernel":"MF_MSG_DIRTY_LRU MF_RECOVERED · app SIGBUS BUS_MCEERR_AR lsb 12 at page+0"},
+      {"path":"steps[2]","model":"check holds","kernel":"check holds"},
+      {"path":"steps[3]","model":"ret -EIO","kernel":"ret -EIO"},
+      {"path":"steps[4]","model":"check holds","kernel":"check holds"},
+      {"path":"steps[5]","model":"—","kernel":"—"},
+      {"path":"steps[6]","model":"check holds","kernel":"check holds"},
+      {"path":"steps[7]","model":"access sigbus · app SIGBUS BUS_MCEERR_AR lsb 12 at page+0","kernel":"access sigbus · app SIGBUS BUS_MCEERR_AR lsb 12 at page+0"},
+      {"path":"steps[8]","model":"check holds","kernel":"check holds"}
      ]
     },
     "7.3": {
@@ -3604,78 +1868,18 @@ export const SUITE_RESULTS: SuiteResults = {
      "checkFailures": [],
      "setFailures": [],
      "steps": [
-      {
-       "path": "processes[0]",
-       "text": "spawn app",
-       "model": "—",
-       "kernel": "—"
-      },
-      {
-       "path": "files[0]",
-       "text": "app: open(data, O_CREAT|O_TRUNC) on ext4, size 4K",
-       "model": "—",
-       "kernel": "—"
-      },
-      {
-       "path": "mappings[0]",
-       "text": "app: mmap page = 4K of memfd data, MAP_SHARED",
-       "model": "—",
-       "kernel": "—"
-      },
-      {
-       "path": "steps[0]",
-       "text": "app: write page+0",
-       "model": "access ok",
-       "kernel": "access ok"
-      },
-      {
-       "path": "steps[1]",
-       "text": "app: madvise(MADV_HWPOISON) page+0",
-       "model": "MF_MSG_DIRTY_LRU MF_RECOVERED · app SIGBUS BUS_MCEERR_AR lsb 12 at page+0",
-       "kernel": "MF_MSG_DIRTY_LRU MF_RECOVERED · app SIGBUS BUS_MCEERR_AR lsb 12 at page+0"
-      },
-      {
-       "path": "steps[2]",
-       "text": "check last, signal, counters, page",
-       "model": "check holds",
-       "kernel": "check holds"
-      },
-      {
-       "path": "steps[3]",
-       "text": "app: fsync(data)",
-       "model": "ret -EIO",
-       "kernel": "ret -EIO"
-      },
-      {
-       "path": "steps[4]",
-       "text": "check ret",
-       "model": "check holds",
-       "kernel": "check holds"
-      },
-      {
-       "path": "steps[5]",
-       "text": "app: fsync(data)",
-       "model": "—",
-       "kernel": "—"
-      },
-      {
-       "path": "steps[6]",
-       "text": "check ret",
-       "model": "check holds",
-       "kernel": "check holds"
-      },
-      {
-       "path": "steps[7]",
-       "text": "app: read page+0",
-       "model": "access sigbus · app SIGBUS BUS_MCEERR_AR lsb 12 at page+0",
-       "kernel": "access sigbus · app SIGBUS BUS_MCEERR_AR lsb 12 at page+0"
-      },
-      {
-       "path": "steps[8]",
-       "text": "check access",
-       "model": "check holds",
-       "kernel": "check holds"
-      }
+      {"path":"processes[0]","model":"—","kernel":"—"},
+      {"path":"files[0]","model":"—","kernel":"—"},
+      {"path":"mappings[0]","model":"—","kernel":"—"},
+      {"path":"steps[0]","model":"access ok","kernel":"access ok"},
+      {"path":"steps[1]","model":"MF_MSG_DIRTY_LRU MF_RECOVERED · app SIGBUS BUS_MCEERR_AR lsb 12 at page+0","kernel":"MF_MSG_DIRTY_LRU MF_RECOVERED · app SIGBUS BUS_MCEERR_AR lsb 12 at page+0"},
+      {"path":"steps[2]","model":"check holds","kernel":"check holds"},
+      {"path":"steps[3]","model":"ret -EIO","kernel":"ret -EIO"},
+      {"path":"steps[4]","model":"check holds","kernel":"check holds"},
+      {"path":"steps[5]","model":"—","kernel":"—"},
+      {"path":"steps[6]","model":"check holds","kernel":"check holds"},
+      {"path":"steps[7]","model":"access sigbus · app SIGBUS BUS_MCEERR_AR lsb 12 at page+0","kernel":"access sigbus · app SIGBUS BUS_MCEERR_AR lsb 12 at page+0"},
+      {"path":"steps[8]","model":"check holds","kernel":"check holds"}
      ]
     }
    },
@@ -3691,6 +1895,20 @@ export const SUITE_RESULTS: SuiteResults = {
     "checks": "hold",
     "failures": []
    },
+   "steps": [
+    {"path":"processes[0]","text":"spawn app"},
+    {"path":"files[0]","text":"app: open(data, O_CREAT|O_TRUNC) on ext4, size 8K"},
+    {"path":"mappings[0]","text":"app: mmap file = 8K of memfd data, MAP_SHARED"},
+    {"path":"steps[0]","text":"app: write file+0"},
+    {"path":"steps[1]","text":"app: fsync(data)"},
+    {"path":"steps[2]","text":"app: write file+4K"},
+    {"path":"steps[3]","text":"app: madvise(MADV_SOFT_OFFLINE) file+0"},
+    {"path":"steps[4]","text":"check signal, page, ret"},
+    {"path":"steps[5]","text":"app: madvise(MADV_SOFT_OFFLINE) file+4K"},
+    {"path":"steps[6]","text":"check signal, counters, page, ret"},
+    {"path":"steps[7]","text":"app: fsync(data)"},
+    {"path":"steps[8]","text":"check ret"}
+   ],
    "kernels": {
     "6.12": {
      "status": "agree",
@@ -3700,78 +1918,18 @@ export const SUITE_RESULTS: SuiteResults = {
      "checkFailures": [],
      "setFailures": [],
      "steps": [
-      {
-       "path": "processes[0]",
-       "text": "spawn app",
-       "model": "—",
-       "kernel": "—"
-      },
-      {
-       "path": "files[0]",
-       "text": "app: open(data, O_CREAT|O_TRUNC) on ext4, size 8K",
-       "model": "—",
-       "kernel": "—"
-      },
-      {
-       "path": "mappings[0]",
-       "text": "app: mmap file = 8K of memfd data, MAP_SHARED",
-       "model": "—",
-       "kernel": "—"
-      },
-      {
-       "path": "steps[0]",
-       "text": "app: write file+0",
-       "model": "access ok",
-       "kernel": "access ok"
-      },
-      {
-       "path": "steps[1]",
-       "text": "app: fsync(data)",
-       "model": "—",
-       "kernel": "—"
-      },
-      {
-       "path": "steps[2]",
-       "text": "app: write file+4K",
-       "model": "access ok",
-       "kernel": "access ok"
-      },
-      {
-       "path": "steps[3]",
-       "text": "app: madvise(MADV_SOFT_OFFLINE) file+0",
-       "model": "—",
-       "kernel": "—"
-      },
-      {
-       "path": "steps[4]",
-       "text": "check signal, page, ret",
-       "model": "check holds",
-       "kernel": "check holds"
-      },
-      {
-       "path": "steps[5]",
-       "text": "app: madvise(MADV_SOFT_OFFLINE) file+4K",
-       "model": "—",
-       "kernel": "—"
-      },
-      {
-       "path": "steps[6]",
-       "text": "check signal, counters, page, ret",
-       "model": "check holds",
-       "kernel": "check holds"
-      },
-      {
-       "path": "steps[7]",
-       "text": "app: fsync(data)",
-       "model": "—",
-       "kernel": "—"
-      },
-      {
-       "path": "steps[8]",
-       "text": "check ret",
-       "model": "check holds",
-       "kernel": "check holds"
-      }
+      {"path":"processes[0]","model":"—","kernel":"—"},
+      {"path":"files[0]","model":"—","kernel":"—"},
+      {"path":"mappings[0]","model":"—","kernel":"—"},
+      {"path":"steps[0]","model":"access ok","kernel":"access ok"},
+      {"path":"steps[1]","model":"—","kernel":"—"},
+      {"path":"steps[2]","model":"access ok","kernel":"access ok"},
+      {"path":"steps[3]","model":"—","kernel":"—"},
+      {"path":"steps[4]","model":"check holds","kernel":"check holds"},
+      {"path":"steps[5]","model":"—","kernel":"—"},
+      {"path":"steps[6]","model":"check holds","kernel":"check holds"},
+      {"path":"steps[7]","model":"—","kernel":"—"},
+      {"path":"steps[8]","model":"check holds","kernel":"check holds"}
      ]
     },
     "7.3": {
@@ -3782,78 +1940,18 @@ export const SUITE_RESULTS: SuiteResults = {
      "checkFailures": [],
      "setFailures": [],
      "steps": [
-      {
-       "path": "processes[0]",
-       "text": "spawn app",
-       "model": "—",
-       "kernel": "—"
-      },
-      {
-       "path": "files[0]",
-       "text": "app: open(data, O_CREAT|O_TRUNC) on ext4, size 8K",
-       "model": "—",
-       "kernel": "—"
-      },
-      {
-       "path": "mappings[0]",
-       "text": "app: mmap file = 8K of memfd data, MAP_SHARED",
-       "model": "—",
-       "kernel": "—"
-      },
-      {
-       "path": "steps[0]",
-       "text": "app: write file+0",
-       "model": "access ok",
-       "kernel": "access ok"
-      },
-      {
-       "path": "steps[1]",
-       "text": "app: fsync(data)",
-       "model": "—",
-       "kernel": "—"
-      },
-      {
-       "path": "steps[2]",
-       "text": "app: write file+4K",
-       "model": "access ok",
-       "kernel": "access ok"
-      },
-      {
-       "path": "steps[3]",
-       "text": "app: madvise(MADV_SOFT_OFFLINE) file+0",
-       "model": "—",
-       "kernel": "—"
-      },
-      {
-       "path": "steps[4]",
-       "text": "check signal, page, ret",
-       "model": "check holds",
-       "kernel": "check holds"
-      },
-      {
-       "path": "steps[5]",
-       "text": "app: madvise(MADV_SOFT_OFFLINE) file+4K",
-       "model": "—",
-       "kernel": "—"
-      },
-      {
-       "path": "steps[6]",
-       "text": "check signal, counters, page, ret",
-       "model": "check holds",
-       "kernel": "check holds"
-      },
-      {
-       "path": "steps[7]",
-       "text": "app: fsync(data)",
-       "model": "—",
-       "kernel": "—"
-      },
-      {
-       "path": "steps[8]",
-       "text": "check ret",
-       "model": "check holds",
-       "kernel": "check holds"
-      }
+      {"path":"processes[0]","model":"—","kernel":"—"},
+      {"path":"files[0]","model":"—","kernel":"—"},
+      {"path":"mappings[0]","model":"—","kernel":"—"},
+      {"path":"steps[0]","model":"access ok","kernel":"access ok"},
+      {"path":"steps[1]","model":"—","kernel":"—"},
+      {"path":"steps[2]","model":"access ok","kernel":"access ok"},
+      {"path":"steps[3]","model":"—","kernel":"—"},
+      {"path":"steps[4]","model":"check holds","kernel":"check holds"},
+      {"path":"steps[5]","model":"—","kernel":"—"},
+      {"path":"steps[6]","model":"check holds","kernel":"check holds"},
+      {"path":"steps[7]","model":"—","kernel":"—"},
+      {"path":"steps[8]","model":"check holds","kernel":"check holds"}
      ]
     }
    },

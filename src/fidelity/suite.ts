@@ -18,8 +18,8 @@ export interface KernelCell {
   panic?: string;
   aborted?: string;
   setFailures: string[];
-  /** Each step the kernel ran: what it did, in the comparison's words. */
-  steps: { path: string; text: string; model: string; kernel: string }[];
+  /** Each step the kernel ran: the model's outcome (at this kernel's version) and the kernel's, in the comparison's words. */
+  steps: { path: string; model: string; kernel: string }[];
 }
 
 export interface SuiteRow {
@@ -31,6 +31,8 @@ export interface SuiteRow {
   decidedBy: string[];
   /** The scenario as written, on the model. */
   model: { checks: "hold" | "fail"; failures: string[] };
+  /** The steps that ran on some kernel, in order, and what each does. */
+  steps: { path: string; text: string }[];
   kernels: Record<string, KernelCell>;
 }
 
@@ -72,7 +74,7 @@ export function kernelCell(c: ScenarioComparison | undefined, injection: Injecti
     differences: c.differences.map((d) => ({ path: d.path, field: d.field, model: d.model, kernel: d.kernel, ...(d.known ? { known: d.known.id } : {}) })),
     checks: c.steps.some((s) => s.op === "check" && s.kernel) ? (c.checks.kernel.length === 0 ? "hold" : "fail") : "none",
     checkFailures: c.checks.kernel, setFailures: c.setFailures,
-    steps: ran.map((s) => ({ path: s.path, text: s.text, model: outcomeLine(s.model), kernel: outcomeLine(s.kernel) })),
+    steps: ran.map((s) => ({ path: s.path, model: outcomeLine(s.model), kernel: outcomeLine(s.kernel) })),
   };
   if (c.modelOnlyFrom) cell.modelOnlyFrom = c.modelOnlyFrom;
   // The panic names the page frame, which differs from run to run.
@@ -81,7 +83,46 @@ export function kernelCell(c: ScenarioComparison | undefined, injection: Injecti
   return cell;
 }
 
+/** The steps of a comparison that ran on the kernel, with their text (a row's `steps`). */
+export function ranSteps(c: ScenarioComparison | undefined): { path: string; text: string }[] {
+  return (c?.steps ?? []).filter((s) => s.kernel).map((s) => ({ path: s.path, text: s.text }));
+}
+
+/**
+ * A row's steps side by side: the model's outcome (one line, or one per kernel version where they
+ * differ) and each kernel's ("same" when it equals the model at its version).
+ */
+export function stepTable(row: SuiteRow, ids: string[]): { path: string; text: string; model: string; kernels: string[] }[] {
+  return row.steps.map((st) => {
+    const per = ids.map((id) => row.kernels[id]?.steps.find((x) => x.path === st.path));
+    const models = [...new Set(per.flatMap((p) => (p ? [p.model] : [])))];
+    const model = models.length <= 1 ? models[0] ?? "—" : ids.map((id, i) => (per[i] ? `${id}: ${per[i]!.model}` : "")).filter(Boolean).join(" | ");
+    return { path: st.path, text: st.text, model, kernels: per.map((p) => (!p ? "not run" : p.kernel === p.model ? "same" : p.kernel)) };
+  });
+}
+
+/**
+ * The results module's text: readable in a diff (one step or difference per line) without a
+ * line per field.
+ */
+export function resultsText(r: SuiteResults): string {
+  const oneLine = new Set(["steps", "differences", "injection", "decidedBy", "checkFailures", "setFailures", "failures", "packages"]);
+  const fmt = (v: unknown, key: string, indent: string): string => {
+    if (Array.isArray(v)) {
+      if (v.length === 0) return "[]";
+      if (oneLine.has(key)) return `[\n${v.map((x) => `${indent} ${JSON.stringify(x)}`).join(",\n")}\n${indent}]`;
+      return `[\n${v.map((x) => `${indent} ${fmt(x, "", `${indent} `)}`).join(",\n")}\n${indent}]`;
+    }
+    if (v && typeof v === "object") {
+      const entries = Object.entries(v as Record<string, unknown>).filter(([, x]) => x !== undefined);
+      return `{\n${entries.map(([k, x]) => `${indent} ${JSON.stringify(k)}: ${fmt(x, k, `${indent} `)}`).join(",\n")}\n${indent}}`;
+    }
+    return JSON.stringify(v);
+  };
+  return fmt(r, "", "");
+}
+
 /** What must stay the same between runs: outcomes, not dates, timings or package versions. */
 export function suiteOutcomes(r: SuiteResults): unknown {
-  return r.rows.map((row) => ({ file: row.file, model: row.model, kernels: row.kernels }));
+  return r.rows.map((row) => ({ file: row.file, model: row.model, steps: row.steps, kernels: row.kernels }));
 }

@@ -3,7 +3,7 @@
 // kernel-suite result with its provenance. Never downloads (a notebook cell should not fetch
 // 250 MB): `npx mfr-lab kernels --fetch all` does. Node only.
 import { isAbsolute, join } from "node:path";
-import type { SuiteRow } from "../fidelity/suite.js";
+import { stepTable, type SuiteRow } from "../fidelity/suite.js";
 import { SUITE_RESULTS } from "../fidelity/suite-results.js";
 import { cachedKernel, KNOWN_KERNELS, type KernelImage } from "./kernels.js";
 import { ROOT, runKernelSuite } from "./suite.js";
@@ -50,17 +50,13 @@ export function experimentText(e: KernelExperiments): string {
   const out = [e.live ? e.provenance : `${e.provenance} (not run now: ${e.why})`];
   for (const row of e.rows) {
     out.push("", `${row.name} — ${row.description ?? ""}`);
-    const base = e.kernels.map((k) => row.kernels[k]).find((c) => c && c.steps.length);
-    if (!base) {
+    if (row.steps.length === 0) {
       out.push(`  ${e.kernels.map((k) => `${k}: ${row.kernels[k]?.status ?? "not run"}`).join(", ")}`);
       continue;
     }
-    for (const s of base.steps) {
+    for (const s of stepTable(row, e.kernels)) {
       out.push(`  ${s.path} ${s.text}`, `      model: ${s.model}`);
-      for (const k of e.kernels) {
-        const ks = row.kernels[k]?.steps.find((x) => x.path === s.path);
-        out.push(`      ${k.padEnd(5)}: ${!ks ? "not run" : ks.kernel === s.model ? "same" : ks.kernel}`);
-      }
+      e.kernels.forEach((k, i) => out.push(`      ${k.padEnd(5)}: ${s.kernels[i]}`));
     }
     out.push(`  ${e.kernels.map((k) => `${k}: ${row.kernels[k].status}${row.kernels[k].checks === "none" ? "" : `, checks ${row.kernels[k].checks}`}`).join("; ")}`);
   }

@@ -5,7 +5,7 @@ import { join, relative, resolve } from "node:path";
 import { MfrLabError } from "../core/errors.js";
 import { compareScenario } from "../fidelity/compare.js";
 import { kernelInjection, type InjectionNote } from "../fidelity/injection.js";
-import { kernelCell, type SuiteResults, type SuiteRow } from "../fidelity/suite.js";
+import { kernelCell, ranSteps, resultsText, type SuiteResults, type SuiteRow } from "../fidelity/suite.js";
 import { loadScenarioFile, scenarioFiles } from "../scenario/node.js";
 import { runScenario } from "../scenario/run.js";
 import type { ScenarioResult, ScenarioSpec } from "../scenario/types.js";
@@ -55,7 +55,7 @@ export async function runKernelSuite(kernels: KernelImage[], o: LabOptions = {},
   const rows: SuiteRow[] = prepared.map((p) => {
     const row: SuiteRow = {
       file: relative(ROOT, p.file), name: p.spec.name, decidedBy: p.spec.decidedBy ?? [],
-      model: { checks: p.model.checkFailures.length === 0 ? "hold" : "fail", failures: p.model.checkFailures }, kernels: {},
+      model: { checks: p.model.checkFailures.length === 0 ? "hold" : "fail", failures: p.model.checkFailures }, steps: [], kernels: {},
     };
     if (p.spec.description) row.description = p.spec.description;
     kernels.forEach((k, i) => {
@@ -63,7 +63,9 @@ export async function runKernelSuite(kernels: KernelImage[], o: LabOptions = {},
       const id = scenarioId(p.spec.name);
       const run = labs[i].runs.find((r) => r.id === id);
       const skipped = x.refused ? `model only from machine.kernel: ${x.refused}` : labs[i].skipped.find((s) => s.id === id)?.reason;
-      row.kernels[k.id] = kernelCell(run && x.model ? compareScenario(x.model, run, { id: k.id, release: k.release, model: k.model }) : undefined, x.notes, skipped);
+      const c = run && x.model ? compareScenario(x.model, run, { id: k.id, release: k.release, model: k.model }) : undefined;
+      row.kernels[k.id] = kernelCell(c, x.notes, skipped);
+      for (const st of ranSteps(c)) if (!row.steps.some((y) => y.path === st.path)) row.steps.push(st);
     });
     return row;
   });
@@ -82,7 +84,7 @@ export function writeSuiteResults(r: SuiteResults, file = RESULTS_FILE): void {
     "// do not edit. test/kernel/suite.test.ts re-runs the suite and fails when this no longer matches.",
     `import type { SuiteResults } from ${JSON.stringify("./suite.js")};`,
     "",
-    `export const SUITE_RESULTS: SuiteResults = ${JSON.stringify(data, null, 1)};`,
+    `export const SUITE_RESULTS: SuiteResults = ${resultsText(data)};`,
     "",
   ].join("\n");
   const tmp = `${file}.${process.pid}.tmp`;
@@ -93,5 +95,5 @@ export function writeSuiteResults(r: SuiteResults, file = RESULTS_FILE): void {
 /** The committed results, read from disk (for a process that must see a file written after it started). */
 export function readSuiteResults(file = RESULTS_FILE): SuiteResults {
   const text = readFileSync(file, "utf8");
-  return JSON.parse(text.slice(text.indexOf("= ") + 2, text.lastIndexOf(";"))) as SuiteResults;
+  return JSON.parse(text.slice(text.indexOf("= {") + 2, text.lastIndexOf(";"))) as SuiteResults;
 }

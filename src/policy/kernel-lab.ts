@@ -42,7 +42,8 @@ export function suiteResultsFor(scenario: string | null): KernelLabResult[] | nu
   for (const k of SUITE_RESULTS.kernels) {
     const cell = row.kernels[k.id];
     if (!cell || cell.steps.length === 0) continue;
-    const telling = cell.steps.filter((s) => s.kernel !== "—" && !/^check /.test(s.text) && /MF_|SIGBUS|sigbus|ret -/.test(s.kernel));
+    const text = new Map(row.steps.map((s) => [s.path, s.text]));
+    const telling = cell.steps.filter((s) => s.kernel !== "—" && !/^check /.test(text.get(s.path) ?? "") && /MF_|SIGBUS|sigbus|ret -/.test(s.kernel));
     out.push({
       kernel: k.release, date: SUITE_RESULTS.ran, agrees: cell.status === "agree" || cell.status === "known",
       observed: telling.map((s) => `${s.path}: ${s.kernel}`).join("; ") || "no error-related outcome",

@@ -142,6 +142,9 @@ describe("random policies on random batteries (fast-check)", () => {
     );
   });
 
+  // A coverage check must not depend on the clock (with 40 random runs about one seed in five
+  // reaches neither case): it uses a fixed seed that reaches both; the properties above use the run's.
+  const COVERAGE_SEED = 1;
   it("the search reaches the unsafe requests it is meant to catch (a THP kept whole, a pinned folio split)", { timeout: 120_000 }, () => {
     let caught = 0;
     let refused = 0;
@@ -151,9 +154,9 @@ describe("random policies on random batteries (fast-check)", () => {
         if (card.violations.some((v) => v.kind === "invariant" && /poisoned-frame-free/.test(v.detail))) caught++;
         if (card.violations.some((v) => v.kind === "refused")) refused++;
       }),
-      { numRuns: RUNS, seed: SEED },
+      { numRuns: RUNS, seed: COVERAGE_SEED },
     );
-    expect(caught, `no random policy kept a THP whole and released it\n${replayHint("reaches", SEED)}`).toBeGreaterThan(0);
-    expect(refused, `no random policy asked to split a pinned folio\n${replayHint("reaches", SEED)}`).toBeGreaterThan(0);
+    expect(caught, `no random policy kept a THP whole and released it (seed ${COVERAGE_SEED})`).toBeGreaterThan(0);
+    expect(refused, `no random policy asked to split a pinned folio (seed ${COVERAGE_SEED})`).toBeGreaterThan(0);
   });
 });
