@@ -1,17 +1,9 @@
 // Every internal link in the built site must point at a file in dist, and every #anchor at an id
 // on the target page (Observable Plot's docs keep the same check).
-import { readdirSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { DIST, buildSiteOnce, distFileFor } from "./site-build.js";
-
-function htmlFiles(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
-    const p = join(dir, e.name);
-    if (e.isDirectory()) return htmlFiles(p);
-    return e.name.endsWith(".html") ? [p] : [];
-  });
-}
+import { DIST, buildSiteOnce, distFileFor, htmlFiles } from "./site-build.js";
 
 const decode = (s: string) => s.replace(/&amp;/g, "&").replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, "<").replace(/&gt;/g, ">");
 

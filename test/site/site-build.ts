@@ -128,6 +128,23 @@ export async function serveDist(): Promise<{ url: string; server: Server }> {
   return { url: `http://127.0.0.1:${port}`, server };
 }
 
+/** Every .html file under a built site, as absolute paths (new pages are picked up by themselves). */
+export function htmlFiles(dir: string = DIST): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) return htmlFiles(p);
+    return e.name.endsWith(".html") ? [p] : [];
+  });
+}
+
+/** Site paths ("/chapters/01-….html") of the built pages a reader can reach (not the 404 page). */
+export function pagePaths(dir: string = DIST): string[] {
+  return htmlFiles(dir)
+    .map((f) => "/" + f.slice(dir.length + 1).split(sep).join("/"))
+    .filter((p) => p !== "/404.html")
+    .sort();
+}
+
 export const CHROMIUM_HELP =
   "No Chromium found for the browser test. Install it (Debian/Ubuntu: `apt-get install -y chromium`) " +
   "or set MFR_LAB_CHROMIUM to the path of a Chromium or Chrome binary.";
