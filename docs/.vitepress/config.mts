@@ -8,14 +8,19 @@ import { CHAPTERS } from "./chapters.js";
 import { loadExercises } from "./exercises.js";
 
 const libDir = fileURLToPath(new URL("../../src", import.meta.url));
-const exercises = new Map(loadExercises().map((e) => [e.id, e]));
+const exerciseList = loadExercises();
+const exercises = new Map(exerciseList.map((e) => [e.id, e]));
+// Set MFR_LAB_BASE (e.g. "/mfr-lab/") when the site is published under a sub-path. Links written
+// as raw HTML (the exercise boxes) must carry it; markdown links get it from VitePress.
+const base = process.env.MFR_LAB_BASE ?? "/";
 
 /** A `::: exercise ID` that names no exercise in the manifest fails the build. */
 function exerciseHref(id: string): string {
-  if (!exercises.has(id)) {
+  const e = exercises.get(id);
+  if (!e) {
     throw new Error(`::: exercise ${id}: no such exercise in exercises/manifest.json (known: ${[...exercises.keys()].join(", ")})`);
   }
-  return `/exercises#${id}`;
+  return `${base}${e.page.slice(1)}.html`;
 }
 
 
@@ -23,10 +28,9 @@ export default defineConfig({
   title: "MFR Lab",
   description: "An open course on Linux memory-failure recovery and why a userspace MFR policy is hard to design.",
   lang: "en-GB",
-  // Set MFR_LAB_BASE (e.g. "/mfr-lab/") when the site is published under a sub-path.
-  base: process.env.MFR_LAB_BASE ?? "/",
+  base,
   lastUpdated: false,
-  head: [["link", { rel: "icon", type: "image/svg+xml", href: `${process.env.MFR_LAB_BASE ?? "/"}favicon.svg` }]],
+  head: [["link", { rel: "icon", type: "image/svg+xml", href: `${base}favicon.svg` }]],
   cleanUrls: false,
   markdown: {
     config(md) {
@@ -38,8 +42,11 @@ export default defineConfig({
       use(libValuePlugin, { values: libValues() });
       use(exerciseContainerPlugin, {
         href: exerciseHref,
-        title: (id: string) => exercises.get(id)?.title,
-        command: () => "npm run learn",
+        title: (id: string) => {
+          const e = exercises.get(id);
+          return e ? `${e.number} · ${e.title}` : undefined;
+        },
+        command: (id: string) => `npx mfr-lab learn ${id}`,
       });
     },
   },
@@ -54,7 +61,7 @@ export default defineConfig({
     // the sidebar.
     nav: [
       { text: "Home", link: "/" },
-      { text: "Chapters", items: [...CHAPTERS] },
+      { text: "Chapters", items: CHAPTERS.map(({ text, link }) => ({ text, link })) },
       { text: "Exercises", link: "/exercises" },
       { text: "Glossary", link: "/glossary" },
       { text: "References", link: "/references" },
@@ -62,11 +69,19 @@ export default defineConfig({
     sidebar: [
       {
         text: "Course",
-        items: [{ text: "Start here", link: "/" }, ...CHAPTERS],
+        items: [{ text: "Start here", link: "/" }, ...CHAPTERS.map(({ text, link }) => ({ text, link }))],
       },
       {
         text: "Practice",
-        items: [{ text: "Exercises", link: "/exercises" }],
+        items: [
+          { text: "All exercises", link: "/exercises" },
+          // One folded group per chapter, from the exercise catalog.
+          ...CHAPTERS.filter((c) => exerciseList.some((e) => e.chapter === c.number)).map((c) => ({
+            text: `Chapter ${c.number}`,
+            collapsed: true,
+            items: exerciseList.filter((e) => e.chapter === c.number).map((e) => ({ text: `${e.number} · ${e.title}`, link: e.page })),
+          })),
+        ],
       },
       {
         text: "Reference",

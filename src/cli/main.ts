@@ -11,6 +11,7 @@ import { registerGmem } from "./commands/gmem.js";
 import { registerZapCost } from "./commands/zap-cost.js";
 import { registerGrade } from "./commands/grade.js";
 import { registerLearn } from "./commands/learn.js";
+import { registerProgress } from "./commands/progress.js";
 import { registerScenario } from "./commands/scenario.js";
 
 export function buildProgram(): Command {
@@ -27,6 +28,7 @@ export function buildProgram(): Command {
   registerZapCost(program);
   registerGrade(program);
   registerLearn(program);
+  registerProgress(program);
   registerScenario(program);
   for (const c of program.commands) c.exitOverride().configureOutput({ writeErr: (s) => process.stderr.write(s.split("\n")[0] + "\n") });
   return program;

@@ -30,7 +30,7 @@ describe("course pages: references resolve", () => {
     .use(exerciseContainerPlugin, {
       href: (id: string) => {
         if (!ids.has(id)) throw new Error(`::: exercise ${id} is not in exercises/manifest.json`);
-        return `/exercises#${id}`;
+        return `/exercises/${id}.html`;
       },
     });
 
@@ -46,10 +46,11 @@ describe("course pages: references resolve", () => {
     expect(unused, "listed in src/md/kernel-refs-checked.ts but linked nowhere: remove them").toEqual([]);
   });
 
-  it("the menu and sidebar list every chapter page, in order, and nothing else", () => {
-    const pagesOnDisk = [...chapterPages().entries()].sort((a, b) => a[0] - b[0]).map(([, link]) => link);
-    expect(CHAPTERS.map((c) => c.link), "docs/.vitepress/chapters.ts against docs/chapters/*.md").toEqual(pagesOnDisk);
-    for (const c of CHAPTERS) expect(c.text.startsWith(`${Number(/\/chapters\/(\d+)-/.exec(c.link)?.[1])}. `), `menu entry "${c.text}" is numbered as its page`).toBe(true);
+  it("the menu and sidebar list every chapter page, in order, titled by the page's numbered heading", () => {
+    const onDisk = readdirSync(join(DOCS, "chapters")).filter((f) => /^\d+-.+\.md$/.test(f)).sort().map((f) => `/chapters/${f.slice(0, -3)}`);
+    expect(CHAPTERS.map((c) => c.link), "docs/.vitepress/chapters.ts finds every docs/chapters/*.md").toEqual(onDisk);
+    for (const c of CHAPTERS) expect(c.text.startsWith(`${c.number}. `), `"# ${c.text}" in ${c.link}.md is numbered as its file`).toBe(true);
+    expect(chapterPages().size).toBe(CHAPTERS.length);
   });
 
   it("every chapter with exercises has a page the exercise list links to", () => {

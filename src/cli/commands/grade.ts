@@ -1,7 +1,7 @@
 // `mfr-lab grade`: grades every exercise (or --only one) in its own process and prints a score.
 // Exit code: 0 when every graded exercise passes, 1 when some fail, 2 on a usage error.
 import type { Command } from "commander";
-import { markSolved } from "../../grader/progress.js";
+import { markSolved, markUnsolved } from "../../grader/progress.js";
 import { grade, type ExerciseResult } from "../../grader/run.js";
 import { addExerciseOptions, openExercises, type ExerciseFlags } from "./exercise-options.js";
 
@@ -35,8 +35,9 @@ export function registerGrade(program: Command): void {
         only: o.only !== undefined ? [o.only] : undefined,
         onResult: json ? undefined : (r) => process.stdout.write(line(r) + "\n"),
       });
-      // A pass counts as progress for `mfr-lab learn` too (not when grading the references).
-      if (target === "student") for (const r of report.exercises) if (r.passed) markSolved(dir, r.id);
+      // A pass counts as progress for `mfr-lab learn` too, and a failure takes a solved exercise
+      // off the list (not when grading the references).
+      if (target === "student") for (const r of report.exercises) (r.passed ? markSolved : markUnsolved)(dir, r.id);
       if (json) {
         process.stdout.write(JSON.stringify(report) + "\n");
       } else {
