@@ -1,5 +1,7 @@
 import { fileURLToPath } from "node:url";
-import { defineConfig } from "vitepress";
+import { defineConfigWithTheme } from "vitepress";
+import type { MfrThemeConfig } from "./theme/mfr-theme.js";
+import { siteMeta } from "./site-meta.js";
 // The site renders the working-tree library: config-time values and plugins come from src/ directly,
 // browser components import it through the `@lib` alias below. Pages never copy its logic.
 import { CHECKED_KERNEL_REFS, exerciseContainerPlugin, kernelRefPlugin, libValuePlugin, lkmlRefPlugin } from "../../src/md/index.js";
@@ -24,7 +26,9 @@ function exerciseHref(id: string): string {
 }
 
 
-export default defineConfig({
+const meta = siteMeta();
+
+export default defineConfigWithTheme<MfrThemeConfig>({
   title: "MFR Lab",
   description: "An open course on Linux memory-failure recovery and why a userspace MFR policy is hard to design.",
   lang: "en-GB",
@@ -56,6 +60,8 @@ export default defineConfig({
     ssr: { noExternal: ["@observablehq/plot"] },
   },
   themeConfig: {
+    mfr: meta,
+    socialLinks: meta.repo ? [{ icon: meta.github ? "github" : "git", link: meta.repo, ariaLabel: "The course's repository" }] : [],
     search: { provider: "local" },
     // One list of chapters for the top bar (a "Chapters" menu, so the bar fits a laptop screen) and
     // the sidebar.

@@ -53,8 +53,10 @@ describe("course site: internal links", { timeout: 180_000 }, () => {
         }
         if (url.hash && url.hash !== "#" && target.endsWith(".html")) {
           anchors++;
-          const id = decodeURIComponent(url.hash.slice(1));
-          if (!ids(target).has(id)) broken.push(`${rel}: ${link} → no id="${id}" in ${relative(DIST, target)}`);
+          // A browser tries the fragment as written, then percent-decoded (nbconvert's ids are encoded).
+          const raw = url.hash.slice(1);
+          const id = decodeURIComponent(raw);
+          if (!ids(target).has(id) && !ids(target).has(raw)) broken.push(`${rel}: ${link} → no id="${id}" in ${relative(DIST, target)}`);
         }
       }
     }
