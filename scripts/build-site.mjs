@@ -108,7 +108,7 @@ async function main() {
     say("--skip-notebooks: the chapter pages' notebook viewer links will not resolve in this build");
     return;
   }
-  ensureAll();
+  await ensureAll();
   const names = notebookNames();
   const jobs = await executeNotebooks(names);
   const dest = join(outDir, "notebooks");
