@@ -4,7 +4,7 @@
 // solved) and leaves unchanged ones alone; `progress` shows where the student stands, also as a
 // printable report. Runs on temporary copies of exercises/, never the student's own files.
 import { spawnSync } from "node:child_process";
-import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -125,5 +125,32 @@ describe("mfr-lab progress", () => {
     expect(bad.stderr).toContain("--html");
     rmSync(file);
     expect(existsSync(join(out, "no-such-dir")), "nothing left behind").toBe(false);
+  });
+});
+
+describe("classroom autograding (teaching/grade-summary.mjs over mfr-lab grade --json)", () => {
+  it("reports each exercise and the points; --require-all fails until all pass; bad input is exit 2", { timeout: 120_000 }, () => {
+    const dir = freshCopy();
+    solveWithReference(dir, first);
+    const out = mkdtempSync(join(tmpdir(), "mfr-lab-classroom-"));
+    temps.push(out);
+    const g = cli(["grade", "--json", "--exercises-dir", dir, "--only", first.id]);
+    writeFileSync(join(out, "pass.json"), g.stdout);
+    const g2 = cli(["grade", "--json", "--exercises-dir", dir, "--only", second.id]);
+    writeFileSync(join(out, "fail.json"), g2.stdout);
+    const summary = (f: string, ...flags: string[]) => spawnSync(process.execPath, [join(ROOT, "teaching", "grade-summary.mjs"), join(out, f), ...flags], { encoding: "utf8" });
+    const ok = summary("pass.json", "--require-all");
+    expect(ok.status, ok.stderr).toBe(0);
+    expect(ok.stdout).toContain(`| ✅ | \`${first.id}\` | ${first.title} |`);
+    expect(ok.stdout).toContain("Points: 1/1");
+    const bad = summary("fail.json");
+    expect(bad.status).toBe(0);
+    expect(bad.stdout).toContain("Points: 0/1");
+    expect(bad.stdout).toMatch(new RegExp(`\\| ❌ \\| \`${second.id}\` .*TODO`));
+    expect(summary("fail.json", "--require-all").status).toBe(1);
+    writeFileSync(join(out, "junk.json"), "{\"hello\": 1}");
+    const junk = summary("junk.json");
+    expect(junk.status).toBe(2);
+    expect(junk.stderr.trim().split("\n")).toHaveLength(1);
   });
 });
