@@ -40,13 +40,18 @@ function notebookNames() {
     .sort();
 }
 
-/** Everything a notebook's outputs depend on besides itself. */
+/** src/ folders no notebook imports (the grader, the CLI, the site's markdown plugins). */
+const NOT_NOTEBOOK_INPUTS = new Set(["grader", "cli", "md"].map((d) => join(ROOT, "src", d)));
+
+/** Everything a notebook's outputs depend on besides itself: the library and the lockfiles. */
 function inputsHash() {
   const h = createHash("sha256");
   const walk = (dir) => {
     for (const e of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
       const p = join(dir, e.name);
-      if (e.isDirectory()) walk(p);
+      if (e.isDirectory()) {
+        if (!NOT_NOTEBOOK_INPUTS.has(p)) walk(p);
+      }
       else if (e.isFile()) h.update(relative(ROOT, p)).update(readFileSync(p));
     }
   };

@@ -11,6 +11,8 @@ export const loadPlot = (): Promise<PlotModule> => import("@observablehq/plot");
 /** Plot.plot with the site's margins and theme text colour on a transparent background. */
 export function sitePlot(P: PlotModule, options: PlotOptions): SVGSVGElement | HTMLElement {
   const svg = P.plot({
+    // The browser's document, or linkedom's while the page is built (see useLiveChart).
+    document: (globalThis as { document?: Document }).document,
     marginLeft: 56,
     marginTop: 24,
     style: { color: "var(--vp-c-text-1)", background: "transparent", fontSize: "12px" },
