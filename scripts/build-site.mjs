@@ -51,8 +51,7 @@ function inputsHash() {
       const p = join(dir, e.name);
       if (e.isDirectory()) {
         if (!NOT_NOTEBOOK_INPUTS.has(p)) walk(p);
-      }
-      else if (e.isFile()) h.update(relative(ROOT, p)).update(readFileSync(p));
+      } else if (e.isFile()) h.update(relative(ROOT, p)).update(readFileSync(p));
     }
   };
   walk(join(ROOT, "src"));

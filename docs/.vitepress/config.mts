@@ -4,13 +4,16 @@ import type { MfrThemeConfig } from "./theme/mfr-theme.js";
 import { siteMeta } from "./site-meta.js";
 // The site renders the working-tree library: config-time values and plugins come from src/ directly,
 // browser components import it through the `@lib` alias below. Pages never copy its logic.
-import { CHECKED_KERNEL_REFS, exerciseContainerPlugin, kernelRefPlugin, libValuePlugin, lkmlRefPlugin } from "../../src/md/index.js";
+import { readFileSync } from "node:fs";
+import { CHECKED_KERNEL_REFS, exerciseContainerPlugin, glossaryLinkPlugin, kernelRefPlugin, libValuePlugin, lkmlRefPlugin, parseGlossary } from "../../src/md/index.js";
 import { libValues } from "./lib-values.js";
 import { CHAPTERS } from "./chapters.js";
 import { loadExercises } from "./exercises.js";
 
 const libDir = fileURLToPath(new URL("../../src", import.meta.url));
 const exerciseList = loadExercises();
+// Glossary terms are linked where they first appear on each page (not on the glossary itself).
+const glossary = parseGlossary(readFileSync(fileURLToPath(new URL("../glossary.md", import.meta.url)), "utf8"));
 const exercises = new Map(exerciseList.map((e) => [e.id, e]));
 // Set MFR_LAB_BASE (e.g. "/mfr-lab/") when the site is published under a sub-path. Links written
 // as raw HTML (the exercise boxes) must carry it; markdown links get it from VitePress.
@@ -51,6 +54,11 @@ export default defineConfigWithTheme<MfrThemeConfig>({
           return e ? `${e.number} · ${e.title}` : undefined;
         },
         command: (id: string) => `npx mfr-lab learn ${id}`,
+      });
+      use(glossaryLinkPlugin, {
+        entries: glossary,
+        href: (id: string) => `/glossary#${id}`,
+        skip: (env: unknown) => (env as { relativePath?: string }).relativePath === "glossary.md",
       });
     },
   },

@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 import { CHAPTERS } from "../../docs/.vitepress/chapters.js";
 import { chapterPages, loadExercises } from "../../docs/.vitepress/exercises.js";
 import { libValues } from "../../docs/.vitepress/lib-values.js";
-import { CHECKED_KERNEL_REFS, exerciseContainerPlugin, kernelRefPlugin, libValuePlugin, lkmlRefPlugin } from "../../src/md/index.js";
+import { CHECKED_KERNEL_REFS, exerciseContainerPlugin, glossaryLinkPlugin, kernelRefPlugin, libValuePlugin, lkmlRefPlugin, parseGlossary } from "../../src/md/index.js";
 
 const DOCS = fileURLToPath(new URL("../../docs", import.meta.url));
 
@@ -38,6 +38,20 @@ describe("course pages: references resolve", () => {
     const src = readFileSync(file, "utf8");
     const html = md.render(src);
     expect(html, "no [[…]] reference left unrendered").not.toMatch(/\[\[(?:lib|kernel|lkml):/);
+  });
+
+  it("every chapter links glossary terms where they first appear, each entry at most once, to entries that exist", () => {
+    const glossary = parseGlossary(readFileSync(join(DOCS, "glossary.md"), "utf8"));
+    const ids = new Set(glossary.map((e) => e.id));
+    const withGlossary = new MarkdownIt({ html: true }).use(lkmlRefPlugin).use(libValuePlugin, { values }).use(kernelRefPlugin, { checked: CHECKED_KERNEL_REFS })
+      .use(glossaryLinkPlugin, { entries: glossary, href: (id: string) => `/glossary#${id}` });
+    for (const c of CHAPTERS) {
+      const html = withGlossary.render(readFileSync(join(DOCS, `${c.link}.md`), "utf8"));
+      const linked = [...html.matchAll(/href="\/glossary#([^"]+)" class="glossary-term"/g)].map((m) => m[1]);
+      expect(linked.length, `${c.link}: glossary terms linked`).toBeGreaterThanOrEqual(5);
+      expect(new Set(linked).size, `${c.link}: each entry linked once`).toBe(linked.length);
+      for (const id of linked) expect(ids.has(id), `${c.link}: #${id} is a glossary entry`).toBe(true);
+    }
   });
 
   it("every checked kernel reference is still linked from a page (the list is what the site cites)", () => {
