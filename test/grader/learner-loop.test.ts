@@ -33,6 +33,8 @@ describe("after a failure and after a pass", () => {
     expect(fail.passed).toBe(false);
     const failText = formatOnce(fail, list);
     expect(failText, "the failure names the chapter file and section").toContain(`Read: ${section.file}#${recap.section} ("${section.title}")`);
+    const g = cli(["grade", "--only", first.id, "--exercises-dir", dir]);
+    expect(g.stdout, "grade points a failing exercise at the same section").toContain(`Read: ${section.file}#${recap.section}`);
 
     solveWithReference(dir, first);
     const pass = await learnOnce({ exercisesDir: dir });

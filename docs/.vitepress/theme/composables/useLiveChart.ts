@@ -19,8 +19,10 @@ export interface LiveChartOptions<L, D> {
   /** Inputs whose change only redraws the last data (e.g. a "show" toggle). */
   redrawOn?: WatchSource[];
   /**
-   * Compute once during setup (SSR too), so readouts built on `data` are in the page without
-   * scripts; the first draw in the browser then reuses that result.
+   * Compute once during setup, in the build and in the browser alike (default true), so readouts
+   * built on `data` are in the page without scripts, the built figure has data to draw, and the
+   * browser starts from the same state the build rendered (no hydration mismatch); the first draw
+   * then reuses that result. false: compute only when the chart first draws.
    */
   computeAtSetup?: boolean;
 }
@@ -68,7 +70,7 @@ export function useLiveChart<L, D>(o: LiveChartOptions<L, D>): LiveChart<D> {
     error.value = e instanceof Error ? e.message : String(e);
   };
 
-  if (o.computeAtSetup) {
+  if (o.computeAtSetup !== false) {
     try {
       data.value = o.compute();
       computed_ = true;
