@@ -14,7 +14,7 @@ const BASE = "/mfr-lab/";
 const REPO = "https://github.com/course-org/mfr-lab"; // a stand-in: the build takes it from MFR_LAB_REPO
 const OUT = join(ROOT, "docs/.vitepress/dist-base");
 
-describe("course site published under a base path", { timeout: 900_000 }, () => {
+describe("course site published under a base path", { timeout: 1_200_000 }, () => {
   let server: Server | undefined;
   let origin = "";
   let browser: Browser | undefined;
@@ -33,7 +33,7 @@ describe("course site published under a base path", { timeout: 900_000 }, () => 
       if (r.url().startsWith(origin) && r.status() >= 400) failed.push(`HTTP ${r.status()} for ${r.url().slice(origin.length)} (on ${page.url().slice(origin.length)})`);
     });
     page.on("pageerror", (e) => failed.push(`page error on ${page.url().slice(origin.length)}: ${e.message}`));
-  }, 900_000);
+  }, 1_200_000);
 
   afterAll(async () => {
     await browser?.close();

@@ -43,7 +43,7 @@ function inspect(page: Page): Promise<string[]> {
   });
 }
 
-describe("course site: chart labels and readouts", { timeout: 900_000 }, () => {
+describe("course site: chart labels and readouts", { timeout: 1_200_000 }, () => {
   let server: Server | undefined;
   let url = "";
   let browser: Browser | undefined;
@@ -54,7 +54,7 @@ describe("course site: chart labels and readouts", { timeout: 900_000 }, () => {
     server = served.server;
     url = served.url;
     browser = await chromium.launch({ executablePath: findChromium(), args: CHROMIUM_ARGS });
-  }, 900_000);
+  }, 1_200_000);
 
   afterAll(async () => {
     await browser?.close();

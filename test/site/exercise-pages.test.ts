@@ -13,10 +13,10 @@ const EXERCISES = join(ROOT, "exercises");
 const list = loadManifest(EXERCISES);
 const text = (html: string) => html.replace(/<[^>]+>/g, "").replace(/&amp;/g, "&").replace(/&#39;/g, "'").replace(/&quot;/g, '"').replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/\u200b/g, "").trim();
 
-describe("course site: exercises on the page", { timeout: 600_000 }, () => {
+describe("course site: exercises on the page", { timeout: 1_200_000 }, () => {
   beforeAll(async () => {
     await buildSiteOnce();
-  }, 600_000);
+  }, 1_200_000);
 
   it.each(list.map((e) => [e.id, e] as const))("%s has its own page: number, title, command, file, folded hints, folded recap", (id, e) => {
     const file = join(DIST, "exercises", `${id}.html`);

@@ -21,10 +21,10 @@ function idsOf(html: string): Set<string> {
   return ids;
 }
 
-describe("course site: internal links", { timeout: 180_000 }, () => {
+describe("course site: internal links", { timeout: 1_200_000 }, () => {
   beforeAll(async () => {
     await buildSiteOnce();
-  }, 180_000);
+  }, 1_200_000);
 
   it("resolves every internal link to a file and every anchor to an id", () => {
     const pages = htmlFiles(DIST);

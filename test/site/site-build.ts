@@ -24,6 +24,15 @@ export interface BuildInfo {
   reused: boolean;
 }
 
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
@@ -80,10 +89,17 @@ export async function buildSiteOnce(spec: BuildSpec = DEFAULT_BUILD): Promise<Bu
     }
     try {
       mkdirSync(LOCK);
+      writeFileSync(join(LOCK, "pid"), String(process.pid));
       break;
     } catch {
-      // Another file is building; a lock older than 15 minutes is left over from a killed run.
-      if (Date.now() - statSync(LOCK).mtimeMs > 900_000) rmSync(LOCK, { recursive: true, force: true });
+      // Another file is building. A lock whose process is gone was left by a killed run.
+      let holder = NaN;
+      try {
+        holder = Number(readFileSync(join(LOCK, "pid"), "utf8"));
+      } catch {
+        /* being created or removed */
+      }
+      if (Number.isInteger(holder) && !alive(holder)) rmSync(LOCK, { recursive: true, force: true });
       await sleep(250);
     }
   }

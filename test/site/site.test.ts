@@ -20,7 +20,7 @@ import { CHROMIUM_ARGS, buildSiteOnce, findChromium, serveDist } from "./site-bu
 
 const CHAPTER = "/chapters/01-thp-splitting-cost.html";
 
-describe("course site: Chapter 1 in a browser", { timeout: 180_000 }, () => {
+describe("course site: Chapter 1 in a browser", { timeout: 1_200_000 }, () => {
   let server: Server | undefined;
   let base = "";
   let browser: Browser | undefined;
@@ -45,7 +45,7 @@ describe("course site: Chapter 1 in a browser", { timeout: 180_000 }, () => {
     });
     await page.goto(base + CHAPTER, { waitUntil: "load" });
     console.log(`[site] setup (build + server + browser + page load): ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-  }, 180_000);
+  }, 1_200_000);
 
   afterAll(async () => {
     await browser?.close();

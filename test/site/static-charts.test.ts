@@ -14,7 +14,7 @@ const chapters = loadChapters();
 /** A live chart's host element (useLiveChart + v-static-html), in the built HTML. */
 const HOSTS = "[data-static]";
 
-describe("course site: charts exist without JavaScript, and print", { timeout: 600_000 }, () => {
+describe("course site: charts exist without JavaScript, and print", { timeout: 1_200_000 }, () => {
   let server: Server | undefined;
   let url = "";
   let browser: Browser | undefined;
@@ -25,7 +25,7 @@ describe("course site: charts exist without JavaScript, and print", { timeout: 6
     server = served.server;
     url = served.url;
     browser = await chromium.launch({ executablePath: findChromium(), args: CHROMIUM_ARGS });
-  }, 600_000);
+  }, 1_200_000);
 
   afterAll(async () => {
     await browser?.close();

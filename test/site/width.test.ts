@@ -20,7 +20,7 @@ interface Overflow {
   tables: string[];
 }
 
-describe("course site: no page is wider than the screen", { timeout: 600_000 }, () => {
+describe("course site: no page is wider than the screen", { timeout: 1_200_000 }, () => {
   let server: Server | undefined;
   let url = "";
   let browser: Browser | undefined;
@@ -33,7 +33,7 @@ describe("course site: no page is wider than the screen", { timeout: 600_000 }, 
     server = served.server;
     url = served.url;
     browser = await chromium.launch({ executablePath: findChromium(), args: CHROMIUM_ARGS });
-  }, 600_000);
+  }, 1_200_000);
 
   afterAll(async () => {
     await browser?.close();
