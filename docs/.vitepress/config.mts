@@ -2,6 +2,7 @@ import { fileURLToPath } from "node:url";
 import { defineConfigWithTheme } from "vitepress";
 import type { MfrThemeConfig } from "./theme/mfr-theme.js";
 import { siteMeta } from "./site-meta.js";
+import { progressPlugin } from "./progress-plugin.js";
 // The site renders the working-tree library: config-time values and plugins come from src/ directly,
 // browser components import it through the `@lib` alias below. Pages never copy its logic.
 import { readFileSync } from "node:fs";
@@ -63,6 +64,7 @@ export default defineConfigWithTheme<MfrThemeConfig>({
     },
   },
   vite: {
+    plugins: [progressPlugin(base)],
     resolve: { alias: { "@lib": libDir } },
     // Plot is ESM-only and only drawn in the browser; keep it out of the SSR externalisation check.
     ssr: { noExternal: ["@observablehq/plot"] },
