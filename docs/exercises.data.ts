@@ -1,4 +1,4 @@
-// Build-time data for exercises.md: the exercise manifest, so the page lists what exists.
+// Build-time data for exercises.md: the exercises as the grader's catalog lists them.
 import { loadExercises, MANIFEST_PATH, type ExerciseEntry } from "./.vitepress/exercises";
 
 export type { ExerciseEntry };
@@ -6,7 +6,7 @@ declare const data: ExerciseEntry[];
 export { data };
 
 export default {
-  watch: [MANIFEST_PATH],
+  watch: [MANIFEST_PATH, "../exercises/*/README.md"],
   load(): ExerciseEntry[] {
     return loadExercises();
   },

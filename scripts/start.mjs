@@ -4,7 +4,7 @@ import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { ensureAll, ROOT, VENV_BIN } from "./setup.mjs";
 
-ensureAll();
+await ensureAll();
 const args = ["lab", "--ip", "127.0.0.1", `--ServerApp.root_dir=${join(ROOT, "notebooks")}`, ...process.argv.slice(2)];
 if (typeof process.getuid === "function" && process.getuid() === 0) args.push("--allow-root");
 process.stderr.write("[mfr-lab] starting JupyterLab on 127.0.0.1 — open the URL with the token printed below; Ctrl-C to stop.\n");

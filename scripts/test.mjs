@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ensureAll, ROOT } from "./setup.mjs";
 
-ensureAll();
+await ensureAll();
 
 const reportDir = mkdtempSync(join(tmpdir(), "mfr-lab-test-"));
 const report = join(reportDir, "vitest.json");

@@ -98,6 +98,15 @@ describe("npm start: JupyterLab with the course notebooks and the TypeScript ker
     expect(served).toEqual(onDisk);
   });
 
+  it("opens without the news pop-up: the project's settings overrides turn off news and update checks", async () => {
+    const r = await api("/lab/api/settings/@jupyterlab/apputils-extension:notification");
+    expect(r.status).toBe(200);
+    // Overrides replace the schema's defaults, which is what JupyterLab uses unless the user chose.
+    const s = (await r.json()) as { schema: { properties: Record<string, { default?: unknown }> } };
+    expect(s.schema.properties.fetchNews.default, "jupyter/settings-overrides.json installed by scripts/setup.mjs").toBe("false");
+    expect(s.schema.properties.checkForUpdates.default).toBe(false);
+  });
+
   it("has the TypeScript kernel registered, and it starts", async () => {
     const specs = (await (await api("/api/kernelspecs")).json()) as { kernelspecs: Record<string, { spec: { language: string } }> };
     expect(Object.keys(specs.kernelspecs), "tslab is registered in .venv").toContain("tslab");

@@ -1,11 +1,34 @@
-// The course's chapters in reading order: the top bar's "Chapters" menu and the sidebar are built
-// from this list (test/site/pages.test.ts checks it against docs/chapters/).
-export const CHAPTERS: readonly { text: string; link: string }[] = [
-  { text: "0. What MFR does", link: "/chapters/00-what-mfr-does" },
-  { text: "1. The cost of splitting THP", link: "/chapters/01-thp-splitting-cost" },
-  { text: "2. memfd policy lifetimes", link: "/chapters/02-memfd-policy-lifetimes" },
-  { text: "3. iommufd pinning", link: "/chapters/03-iommufd-pinning" },
-  { text: "4. guest_memfd and the secure world", link: "/chapters/04-guest-memfd-secure-world" },
-  { text: "5. VFIO MMIO poison dispatch", link: "/chapters/05-vfio-mmio-poison" },
-  { text: "6. Design your own policy", link: "/chapters/06-design-your-own-policy" },
-];
+// The course's chapters in reading order, found in docs/chapters/NN-slug.md: the top bar's
+// "Chapters" menu, the sidebar, the exercise list and the notebook links are built from this list,
+// so a new chapter page is picked up by itself. The menu text is the page's `# N. Title` heading.
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const CHAPTERS_DIR = fileURLToPath(new URL("../chapters/", import.meta.url));
+
+export interface Chapter {
+  /** Chapter number (the NN of NN-slug.md). */
+  number: number;
+  /** "1. The cost of splitting THP": the page's first-level heading. */
+  text: string;
+  /** Site path without extension: "/chapters/01-thp-splitting-cost". */
+  link: string;
+  /** File name without extension: "01-thp-splitting-cost" (also the notebook's name). */
+  slug: string;
+}
+
+export function loadChapters(dir: string = CHAPTERS_DIR): Chapter[] {
+  return readdirSync(dir)
+    .map((f) => /^(\d+)-.+\.md$/.exec(f))
+    .filter((m): m is RegExpExecArray => m !== null)
+    .map((m) => {
+      const slug = m[0].slice(0, -3);
+      const h1 = /^#\s+(.+?)\s*(?:\{#[^}]*\})?\s*$/m.exec(readFileSync(join(dir, m[0]), "utf8"));
+      if (!h1) throw new Error(`docs/chapters/${m[0]} has no "# N. Title" heading`);
+      return { number: Number(m[1]), text: h1[1], link: `/chapters/${slug}`, slug };
+    })
+    .sort((a, b) => a.number - b.number);
+}
+
+export const CHAPTERS: readonly Chapter[] = loadChapters();

@@ -1,10 +1,14 @@
-// Reads the exercise manifest (owned by the exercises; the site only displays it) and finds each
-// chapter's page, so the exercise list links to the chapter to read first.
-import { readdirSync, readFileSync } from "node:fs";
+// Reads the exercises (owned by exercises/; the site only displays them) through the grader's
+// catalog, so numbers, titles, tasks and hints on the site are the ones the CLI prints.
 import { fileURLToPath } from "node:url";
+import { loadManifest } from "../../src/grader/manifest.js";
+import { chapterSection, exerciseCard, type ExerciseCard } from "../../src/grader/catalog.js";
+import { CHAPTERS, CHAPTERS_DIR, loadChapters } from "./chapters.js";
 
 export interface ExerciseEntry {
   id: string;
+  /** "1.3": chapter and position, as the CLI and the README print it. */
+  number: string;
   chapter: number;
   title: string;
   kind: string;
@@ -12,24 +16,46 @@ export interface ExerciseEntry {
   hints?: number;
   /** Site path of the chapter's page (e.g. "/chapters/04-guest-memfd-secure-world"), if one exists. */
   chapterPage?: string;
+  /** The chapter's menu title ("4. guest_memfd and the secure world"). */
+  chapterTitle?: string;
+  /** Site path of the exercise's own page. */
+  page: string;
 }
 
+export const EXERCISES_DIR = fileURLToPath(new URL("../../exercises", import.meta.url));
 export const MANIFEST_PATH = fileURLToPath(new URL("../../exercises/manifest.json", import.meta.url));
-export const CHAPTERS_DIR = fileURLToPath(new URL("../chapters/", import.meta.url));
+export const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+export { CHAPTERS_DIR };
 
 /** Chapter number → site path, from docs/chapters/NN-slug.md. */
 export function chapterPages(dir: string = CHAPTERS_DIR): Map<number, string> {
-  const pages = new Map<number, string>();
-  for (const f of readdirSync(dir)) {
-    const m = /^(\d+)-.+\.md$/.exec(f);
-    if (m) pages.set(Number(m[1]), `/chapters/${f.slice(0, -3)}`);
-  }
-  return pages;
+  return new Map(loadChapters(dir).map((c) => [c.number, c.link]));
 }
 
-export function loadExercises(path: string = MANIFEST_PATH, chaptersDir: string = CHAPTERS_DIR): ExerciseEntry[] {
-  const raw = JSON.parse(readFileSync(path, "utf8")) as { exercises?: ExerciseEntry[] };
-  if (!Array.isArray(raw.exercises)) throw new Error(`exercise manifest ${path}: no "exercises" array`);
-  const pages = chapterPages(chaptersDir);
-  return raw.exercises.map((e) => ({ ...e, chapterPage: pages.get(e.chapter) }));
+export function exercisePage(id: string): string {
+  return `/exercises/${id}`;
+}
+
+export function loadExercises(exercisesDir: string = EXERCISES_DIR, chaptersDir: string = CHAPTERS_DIR): ExerciseEntry[] {
+  const list = loadManifest(exercisesDir);
+  const chapters = chaptersDir === CHAPTERS_DIR ? CHAPTERS : loadChapters(chaptersDir);
+  return list.map((e) => {
+    const c = chapters.find((x) => x.number === e.chapter);
+    const card = exerciseCard(list, exercisesDir, e);
+    return {
+      id: e.id, number: card.number, chapter: e.chapter, title: e.title, kind: e.kind, file: e.file, hints: e.hints,
+      chapterPage: c?.link, chapterTitle: c?.text, page: exercisePage(e.id),
+    };
+  });
+}
+
+/** Every exercise with its README, hints and recap (the exercise pages' content). */
+export function loadCards(exercisesDir: string = EXERCISES_DIR): (ExerciseCard & { entry: ExerciseEntry; sectionTitle: string | null })[] {
+  const list = loadManifest(exercisesDir);
+  const entries = loadExercises(exercisesDir);
+  return list.map((e, i) => {
+    const card = exerciseCard(list, exercisesDir, e);
+    const s = card.recap ? chapterSection(e.chapter, card.recap.section, ROOT) : null;
+    return { ...card, entry: entries[i], sectionTitle: s?.title ?? null };
+  });
 }

@@ -9,5 +9,6 @@ export function fmt(x: number, digits = 0): string {
 /** Signed percentage for prose: "−5.06 %" or "+0.12 %". */
 export function pct(x: number, digits = 2): string {
   const s = fmt(x, digits);
-  return x > 0 && Number(s.replace(/,/g, "")) !== 0 ? `+${s} %` : `${s} %`;
+  // A no-break space: the number and its % stay on one line.
+  return x > 0 && Number(s.replace(/,/g, "")) !== 0 ? `+${s}\u00a0%` : `${s}\u00a0%`;
 }

@@ -1,4 +1,4 @@
-// Exercise ch0.3 — action_result(): return values and the per-node counters (Chapter 0).
+// Exercise 0.3 — action_result(): return values and the per-node counters (Chapter 0).
 // Write what action_result() returns and counts; the grader replays seeded runs of
 // memory_failure() on the library's Machine and compares every return value and the counters.
 import { EBUSY, EHWPOISON, type MfMsg, type MfResult } from "../../src/index.js";

@@ -1,4 +1,4 @@
-// Exercise ch0.1 — predict the SIGBUS (Chapter 0).
+// Exercise 0.1 — Predict the SIGBUS: AR, AO or nothing, and si_addr_lsb (Chapter 0).
 // Predict, without running the model, what signal memory_failure() sends at once; the grader
 // runs each seeded scenario on the library's Machine and compares.
 import { PAGE_SIZE_SHIFT } from "../../src/index.js";

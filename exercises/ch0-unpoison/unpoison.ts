@@ -1,4 +1,4 @@
-// Exercise ch0.4 — when unpoison_memory() refuses (Chapter 0).
+// Exercise 0.4 — When unpoison_memory() refuses (Chapter 0).
 // Decide what unpoison_memory() returns, and why, from what it can see of a page; the grader
 // builds seeded page states on the library's Machine, calls its unpoison and compares.
 import { EBUSY, ENXIO, EOPNOTSUPP } from "../../src/index.js";

@@ -1,4 +1,4 @@
-// Exercise 03 — one set of an LRU TLB (Chapter 1).
+// Exercise 1.3 — One set of an LRU TLB (Chapter 1).
 // Write the set yourself; the tests replay seeded traces through your TLB and the library's
 // LruTlb (src/tlb/lru-tlb.ts) and compare every hit, miss and eviction.
 

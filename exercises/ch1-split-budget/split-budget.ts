@@ -1,4 +1,4 @@
-// Exercise 05 — a split budget from the MemCycle model (Chapter 1).
+// Exercise 1.5 — A split budget from the MemCycle model (Chapter 1).
 // A policy question with a measurable answer: how much memory can memory-failure recovery split
 // from 2M to 4K before the guest's throughput drops by more than a given percentage?
 // Use the model's predict(); the grader draws seeded machines and budgets and checks you

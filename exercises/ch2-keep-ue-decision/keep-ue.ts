@@ -1,4 +1,4 @@
-// Exercise 2.1 — the MFD_MF_KEEP_UE_MAPPED decision (Chapter 2).
+// Exercise 2.1 — The MFD_MF_KEEP_UE_MAPPED decision (Chapter 2).
 // Write the rules yourself from the RFC and mm/memory-failure.c; the tests run the course's
 // Machine (src/mfr/) on the same cases and compare what it does with what you return.
 import { EINVAL, MFD_HUGETLB, MFD_MF_KEEP_UE_MAPPED } from "../../src/index.js";

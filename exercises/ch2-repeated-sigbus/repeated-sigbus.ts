@@ -1,4 +1,4 @@
-// Exercise 2.4 — repeated SIGBUS: predict every touch (Chapter 2).
+// Exercise 2.4 — Repeated SIGBUS: predict every touch (Chapter 2).
 // The grader draws latent errors and a sequence of reads from a seed, replays them on the
 // course's Machine, and compares each read with your prediction.
 

@@ -1,4 +1,4 @@
-// Exercise 3.1 — pins, locked_vm and pinned_vm: iommufd vs VFIO type1 (Chapter 3).
+// Exercise 3.1 — Pins, locked_vm and pinned_vm: iommufd vs VFIO type1 (Chapter 3).
 // Track what a sequence of iommufd and VFIO type1 maps, copies and unmaps pins and charges. The
 // tests run the same sequence on the course's Machine and read the pin counts and counters.
 

@@ -1,4 +1,4 @@
-// Exercise 3.4 — a revoke notifier (Chapter 3).
+// Exercise 3.4 — A revoke notifier: no DMA reaches poison (Chapter 3).
 // Jason Gunthorpe (20 Jan 2025): "today we don't have any callback into the iommu to force offline
 // the memory". In the Feb 2026 iommufd/guest_memfd thread he preferred a notifier with which the
 // memory's owner revokes whole iommufd areas. Write one for the course's Machine.

@@ -1,4 +1,4 @@
-// Exercise 5.1 — the PFN interval registry: register_pfn_address_space() (Chapter 5).
+// Exercise 5.1 — register_pfn_address_space(): the PFN interval registry (Chapter 5).
 // Device memory without struct page is registered by its driver as a range of PFNs; on poison,
 // memory_failure_pfn() looks the PFN up here. Write the registry; the tests replay seeded
 // register / unregister / lookup sequences through yours and the library's PfnSpaceTree.

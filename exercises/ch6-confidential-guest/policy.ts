@@ -1,4 +1,4 @@
-// Exercise 6.3 — keep a confidential guest running through three errors (Chapter 6).
+// Exercise 6.3 — Keep a confidential guest running through three errors (Chapter 6).
 // The tests score it on the battery's confidential guest (guest_memfd) under several CoCo designs
 // and folio sizes. Jason Gunthorpe (20 Jan 2025): "you can't just unmap 1G of memory without
 // completely breaking the guest" when the secure world shares stage-2 between CPU and IOMMU.

@@ -1,4 +1,4 @@
-// Exercise 6.2 — a policy under which no DMA reaches poison, and no pinned folio leaks (Chapter 6).
+// Exercise 6.2 — A policy under which no DMA reaches poison and no pinned folio leaks (Chapter 6).
 // The tests score it on the whole battery, seeded. Jason Gunthorpe (20 Jan 2025): iommufd holds
 // guest memory pinned for the VM's life, and nothing calls into the IOMMU, so a guest can still
 // DMA to memory memory-failure handling took away.

@@ -1,4 +1,4 @@
-// Exercise 6.4 — predict which objections a policy fails, and in which workloads (Chapter 6).
+// Exercise 6.4 — Predict which objections a policy fails, and where (Chapter 6).
 // The tests score policies of constant choices on the default battery (3 errors per workload,
 // retouch 2, probes 4, the confidential guest under TDX Connect with 1G folios) and compare.
 import type { ObjectionId, PolicyChoices, WorkloadId } from "../../src/index.js";

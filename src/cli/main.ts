@@ -11,6 +11,7 @@ import { registerGmem } from "./commands/gmem.js";
 import { registerZapCost } from "./commands/zap-cost.js";
 import { registerGrade } from "./commands/grade.js";
 import { registerLearn } from "./commands/learn.js";
+import { registerProgress } from "./commands/progress.js";
 import { registerScenario } from "./commands/scenario.js";
 import { registerKernels } from "./commands/kernels.js";
 import { registerPolicy } from "./commands/policy.js";
@@ -29,6 +30,7 @@ export function buildProgram(): Command {
   registerZapCost(program);
   registerGrade(program);
   registerLearn(program);
+  registerProgress(program);
   registerScenario(program);
   registerKernels(program);
   registerPolicy(program);

@@ -4,3 +4,4 @@ export * from "./lkml-ref.js";
 export * from "./lib-value.js";
 export * from "./exercise-container.js";
 export * from "./kernel-refs-checked.js";
+export * from "./glossary-link.js";

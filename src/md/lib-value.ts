@@ -7,6 +7,8 @@ export interface LibValueOptions {
 
 const OPEN = "[[lib:";
 const NAME_RE = /^[A-Za-z0-9_.\-]+$/;
+/** Values up to this many characters are kept on one line. */
+const SHORT_VALUE = 24;
 
 /**
  * Inline syntax `[[lib:memcycle.fitted.value]]`: replaced by the named value the library computed,
@@ -26,8 +28,12 @@ export function libValuePlugin(md: MarkdownIt, options: LibValueOptions): void {
       throw new Error(`library value "${name}" is not defined${near.length ? `; defined in that group: ${near.join(", ")}` : ""}`);
     }
     if (!silent) {
+      const text = String(values[name]);
+      // A number with its unit stays on one line; a longer value (a list, a range) may wrap, or it
+      // would push the page wider than a phone's screen.
+      const cls = text.length <= SHORT_VALUE ? "lib-value" : "lib-value lib-value-long";
       const t = state.push("html_inline", "", 0);
-      t.content = `<span class="lib-value" data-lib="${md.utils.escapeHtml(name)}">${md.utils.escapeHtml(String(values[name]))}</span>`;
+      t.content = `<span class="${cls}" data-lib="${md.utils.escapeHtml(name)}">${md.utils.escapeHtml(text)}</span>`;
     }
     state.pos = end + 2;
     return true;

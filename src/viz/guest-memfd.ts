@@ -21,9 +21,9 @@ export interface GmemZapChartOptions extends ChartOptions {
 }
 
 const ZAP_LABEL: Record<GmemZapMetric, string> = {
-  zappedGfns: "GFNs zapped from stage-2",
-  healthyGfnsLost: "healthy GFNs lost",
-  stage2Leaves: "stage-2 leaves for the folio",
+  zappedGfns: "GFNs zapped from stage-2 (count)",
+  healthyGfnsLost: "healthy GFNs lost (count)",
+  stage2Leaves: "stage-2 leaves for the folio (count)",
 };
 
 /**

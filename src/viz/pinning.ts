@@ -121,7 +121,7 @@ export function dmaOutcomeChart(rows: readonly DmaOutcomeRow[], options: ChartOp
     caption: options.caption ?? "Counts over the VM's life. poison: the DMA reached a frame with an uncorrected error; offlined: memory the CPU side already gave up; io-page-fault: no IOPTE (revoked or unmapped).",
     ariaLabel: title,
     ariaDescription: `Grouped bars. ${desc.join(". ")}.`,
-    x: { label: "DMAs", grid: true },
+    x: { label: "DMAs (count)", grid: true },
     y: { label: null, domain: policies },
     color: { domain: outcomes, range: outcomes.map((o) => colour[o]), legend: true },
     marks: [

@@ -110,6 +110,20 @@ export function timelineRows(data: TimelineData, options: Pick<TimelineChartOpti
   return rows;
 }
 
+/**
+ * One colour per event category, so the legend tells every category apart: the model's and the
+ * poison hues from the palette, the rest from Observable's categorical scheme (observable10) and
+ * a few more. Invariant violations and failed checks keep warning hues, different from each other.
+ */
+export function timelineColours(palette: ReturnType<typeof resolvePalette>, warning: string = DEFAULT_WARNING): Record<string, string> {
+  return {
+    memory_failure: palette.model, signal: palette.poisoned, split: "#6cc5b0", unmap: "#9c6b4e",
+    dissolve: "#a463f2", offline: "#9498a0", policy: "#ff8ab7", fault: "#efb118", iommu: "#97bbf5",
+    "dma to poison": "#b3001b", "io page fault": "#17becf", revoke: "#3ca951",
+    allocator: "#bcbd22", check: "#4d4d4d", "check failed": warning, violation: "#7b2d8e",
+  };
+}
+
 /** Timeline chart of a scenario run. */
 export function timelineChart(data: TimelineData, options: TimelineChartOptions = {}): ChartElement {
   const rows = timelineRows(data, options);
@@ -120,12 +134,7 @@ export function timelineChart(data: TimelineData, options: TimelineChartOptions 
   const steps = data.steps.filter((s) => s.index >= first);
   if (steps.length === 0) throw new ParameterError("data", "the run has no steps to draw");
   const lanes = TIMELINE_LANES.filter((l) => rows.some((r) => r.lane === l));
-  const colour: Record<string, string> = {
-    memory_failure: palette.model, signal: palette.poisoned, split: palette.neutral, unmap: palette.neutral,
-    dissolve: palette.neutral, offline: palette.neutral, policy: palette.neutral, fault: palette.published, iommu: palette.neutral,
-    "dma to poison": palette.poisoned, "io page fault": palette.model, revoke: palette.model,
-    allocator: palette.neutral, check: palette.healthy, "check failed": warning, violation: warning,
-  };
+  const colour = timelineColours(palette, warning);
   const categories = Object.keys(colour).filter((c) => rows.some((r) => r.category === c));
   const short = (p: string) => p.replace(/^steps\[(\d+)\]$/, "$1").replace(/^processes\[(\d+)\]$/, "p$1").replace(/^memfds\[(\d+)\]$/, "f$1").replace(/^mappings\[(\d+)\]$/, "m$1");
   const pathOf = new Map(steps.map((s) => [s.index, short(s.path)]));

@@ -139,7 +139,7 @@ export function zapCostChart(rows: readonly ZapCostRow[], options: ZapCostChartO
     ariaLabel: title,
     ariaDescription: rows.map((r) => `${r.label} ${r.mapping}: ${fmt(r[metric])}`).join("; ") + ".",
     x: { label: "device region", domain: labels },
-    y: metric === "entries" ? { label: "entries", type: "log", grid: true } : { label: "STLB reach / region", grid: true, domain: [0, 1], tickFormat: (v: number) => `${Math.round(v * 100)}%` },
+    y: metric === "entries" ? { label: "stage-2 entries (count, log scale)", type: "log", grid: true } : { label: "STLB reach / region", grid: true, domain: [0, 1], tickFormat: (v: number) => `${Math.round(v * 100)}%` },
     color: { domain: mappings, range: [pal.pageSize["1G"], pal.pageSize["4K"]], legend: true },
     marks: [
       Plot.line(rows, { x: "label", y: metric, stroke: "mapping", strokeWidth: 2 }),

@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadHints } from "../../src/grader/manifest.js";
 import { formatOnce, learnOnce, nextHint } from "../../src/grader/learn.js";
+import { exerciseNumber } from "../../src/grader/catalog.js";
 import { loadProgress, progressPath } from "../../src/grader/progress.js";
 import { grade } from "../../src/grader/run.js";
 import { EXERCISES, freshCopy, list, removeCopies, ROOT, solveWithReference } from "./fresh-copy.js";
@@ -196,7 +197,7 @@ describe("learn", () => {
     const r2 = await learnOnce({ exercisesDir: dir });
     expect(r2.passed, r2.message).toBe(true);
     expect(r2.next?.id).toBe(list[1].id);
-    expect(formatOnce(r2, list)).toContain(`Next: ${list[1].id}`);
+    expect(formatOnce(r2, list)).toContain(`Next: ${exerciseNumber(list, list[1].id)} ${list[1].id}`);
     expect(formatOnce(r2, list)).toContain(`edit  exercises/${list[1].id}/${list[1].file}`);
     expect(loadProgress(dir).solved).toEqual([first.id]);
     const r3 = await learnOnce({ exercisesDir: dir });

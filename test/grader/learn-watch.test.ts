@@ -40,7 +40,7 @@ describe("mfr-lab learn (watch mode in a terminal)", () => {
       }
     };
     try {
-      let at = await waitFor(new RegExp(`Exercise 1 of ${list.length}: ${first.id}`), 0, "the first exercise's header");
+      let at = await waitFor(new RegExp(`Exercise ${first.chapter}\\.1 \\(1 of ${list.length}\\): ${first.id}`), 0, "the first exercise's header");
       at = await waitFor(new RegExp(`Edit exercises/${first.id}/${first.file} and save`), at, "that the stub does not pass yet");
       expect(out).toContain(`✗ ${first.id} does not pass yet`);
       expect(loadProgress(dir).solved, "nothing solved yet").toEqual([]);
@@ -50,8 +50,10 @@ describe("mfr-lab learn (watch mode in a terminal)", () => {
 
       solveWithReference(dir, first); // the student saves a correct solution
       at = await waitFor(new RegExp(`✓ ${first.id} passes`), at, "a pass after the file was saved");
+      at = await waitFor(/What this shows:/, at, "the recap after a pass");
+      at = await waitFor(new RegExp(`Compare with the reference solution: exercises/${first.id}/\\.meta/reference\\.ts`), at, "the reference solution offered after a pass");
       at = await waitFor(/Moving on\./, at, "'Moving on.'");
-      at = await waitFor(new RegExp(`Exercise 2 of ${list.length}: ${second.id}`), at, "the second exercise's header");
+      at = await waitFor(new RegExp(`Exercise ${second.chapter}\\.\\d+ \\(2 of ${list.length}\\): ${second.id}`), at, "the second exercise's header");
       expect(loadProgress(dir).solved, "the pass is recorded in .mfr-lab/progress.json").toEqual([first.id]);
       at = await waitFor(new RegExp(`Edit exercises/${second.id}/${second.file} and save`), at, "the second exercise's first run");
 

@@ -1,6 +1,8 @@
 // The scenario timeline chart renders in linkedom with lanes, signal labels and violations.
 import { describe, expect, it } from "vitest";
 import { ParameterError, timelineChart, timelineRows } from "../../src/index.js";
+import { timelineColours } from "../../src/viz/timeline.js";
+import { resolvePalette } from "../../src/viz/charts.js";
 import { plotSvg, render, toHtml } from "../../src/viz/node.js";
 import { runExample } from "./helpers.js";
 
@@ -38,6 +40,19 @@ describe("timelineChart", () => {
     const revoke = timelineRows(runExample("iommufd-1g-ue-revoke"), { lanes: ["iommu"] });
     expect(revoke.filter((x) => x.category === "io page fault").length).toBe(2);
     expect(revoke.some((x) => x.category === "dma to poison")).toBe(false);
+  });
+
+  it("gives every event category its own colour, and the legend shows each once", () => {
+    const colours = Object.values(timelineColours(resolvePalette(undefined)));
+    expect(new Set(colours).size, "no two categories share a colour").toBe(colours.length);
+    // A run with many categories: its legend's swatches are all different.
+    for (const name of ["iommufd-1g-ue-revoke", "v1-buggy-reuse", "hugetlb-1g-keep-ue-mapped"]) {
+      const html = toHtml(render(timelineChart, runExample(name)));
+      const swatches = [...html.matchAll(/<svg[^>]*fill="([^"]+)"[^>]*>\s*<rect/g)].map((m) => m[1]);
+      const legend = swatches.length > 0 ? swatches : [...html.matchAll(/class="[^"]*-swatch[^"]*"[\s\S]*?fill="([^"]+)"/g)].map((m) => m[1]);
+      expect(legend.length, `${name}: a legend`).toBeGreaterThan(2);
+      expect(new Set(legend).size, `${name}: one colour per category in the legend`).toBe(legend.length);
+    }
   });
 
   it("stepsOnly drops the setup entries; lanes selects lanes", () => {

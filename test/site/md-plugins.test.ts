@@ -3,6 +3,8 @@ import { describe, expect, it } from "vitest";
 import {
   KERNEL_REF_VERSION,
   exerciseContainerPlugin,
+  glossaryLinkPlugin,
+  parseGlossary,
   kernelFileUrl,
   kernelIdentUrl,
   kernelRefPlugin,
@@ -116,5 +118,45 @@ describe("exercise container: ::: exercise <id> links to the exercise folder", (
   it("does not match other containers or an exercise without an id", () => {
     expect(mdWith().render("::: tip\nx\n:::\n")).not.toContain("exercise-box");
     expect(mdWith().render("::: exercise\nx\n:::\n")).not.toContain("exercise-box");
+  });
+});
+
+describe("glossary links: a term links to its entry where it first appears on a page", () => {
+  const glossaryMd = [
+    "# Glossary",
+    "### THP (transparent huge page) {#thp}",
+    "A 2M folio the kernel can split. More text.",
+    "### Folio {#folio}",
+    "The kernel's unit of memory.",
+    "### Held back, pending (pinned memory) {#held-back}",
+    "Memory a pin keeps.",
+    "### memfd, MFD_MF_KEEP_UE_MAPPED {#memfd}",
+    "An anonymous file.",
+    "### PFN, struct page, pfn_valid() {#pfn}",
+    "A page frame number.",
+  ].join("\n");
+  const entries = parseGlossary(glossaryMd);
+  const md = new MarkdownIt().use(glossaryLinkPlugin, { entries, href: (id: string) => `/glossary#${id}`, skip: (env: unknown) => (env as { page?: string })?.page === "glossary" });
+
+  it("reads terms, expansions of acronyms and a one-sentence summary from the headings", () => {
+    expect(entries.find((e) => e.id === "thp")).toEqual({ id: "thp", terms: ["transparent huge page", "THP"], summary: "A 2M folio the kernel can split." });
+    expect(entries.find((e) => e.id === "held-back")?.terms, "a word with another common sense is not linked").toEqual(["Held back"]);
+    expect(entries.find((e) => e.id === "pfn")?.terms).toEqual(["PFN", "struct page", "pfn_valid()"]);
+  });
+
+  it("links the first appearance only, in text or exact inline code, not in headings or links", () => {
+    const html = md.render("## THP and folios\n\nA THP is a large folio. Another THP.\n\nSee [THP docs](https://x) and `memfd` and `memfd_create()`; Folio again.\n");
+    expect(html).toContain("<h2>THP and folios</h2>");
+    expect(html.match(/href="\/glossary#thp"/g), "THP linked once").toHaveLength(1);
+    expect(html).toContain('<a href="/glossary#thp" class="glossary-term" title="A 2M folio the kernel can split.">THP</a> is a large');
+    expect(html).toContain('<a href="/glossary#folio" class="glossary-term" title="The kernel\'s unit of memory.">folio</a>. Another THP.');
+    expect(html).toContain('<a href="https://x">THP docs</a>');
+    expect(html).toContain('<a href="/glossary#memfd" class="glossary-term" title="An anonymous file."><code>memfd</code></a> and <code>memfd_create()</code>');
+    expect(html.match(/glossary#folio/g)).toHaveLength(1);
+  });
+
+  it("does not link on the glossary page itself, nor inside words", () => {
+    expect(md.render("A THP.", { page: "glossary" })).not.toContain("glossary-term");
+    expect(md.render("THPs and subfolio and folio_put")).not.toContain("glossary-term");
   });
 });

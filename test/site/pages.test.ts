@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 import { CHAPTERS } from "../../docs/.vitepress/chapters.js";
 import { chapterPages, loadExercises } from "../../docs/.vitepress/exercises.js";
 import { libValues } from "../../docs/.vitepress/lib-values.js";
-import { CHECKED_KERNEL_REFS, exerciseContainerPlugin, kernelRefPlugin, libValuePlugin, lkmlRefPlugin } from "../../src/md/index.js";
+import { CHECKED_KERNEL_REFS, exerciseContainerPlugin, glossaryLinkPlugin, kernelRefPlugin, libValuePlugin, lkmlRefPlugin, parseGlossary } from "../../src/md/index.js";
 
 const DOCS = fileURLToPath(new URL("../../docs", import.meta.url));
 
@@ -30,7 +30,7 @@ describe("course pages: references resolve", () => {
     .use(exerciseContainerPlugin, {
       href: (id: string) => {
         if (!ids.has(id)) throw new Error(`::: exercise ${id} is not in exercises/manifest.json`);
-        return `/exercises#${id}`;
+        return `/exercises/${id}.html`;
       },
     });
 
@@ -40,16 +40,31 @@ describe("course pages: references resolve", () => {
     expect(html, "no [[…]] reference left unrendered").not.toMatch(/\[\[(?:lib|kernel|lkml):/);
   });
 
+  it("every chapter links glossary terms where they first appear, each entry at most once, to entries that exist", () => {
+    const glossary = parseGlossary(readFileSync(join(DOCS, "glossary.md"), "utf8"));
+    const ids = new Set(glossary.map((e) => e.id));
+    const withGlossary = new MarkdownIt({ html: true }).use(lkmlRefPlugin).use(libValuePlugin, { values }).use(kernelRefPlugin, { checked: CHECKED_KERNEL_REFS })
+      .use(glossaryLinkPlugin, { entries: glossary, href: (id: string) => `/glossary#${id}` });
+    for (const c of CHAPTERS) {
+      const html = withGlossary.render(readFileSync(join(DOCS, `${c.link}.md`), "utf8"));
+      const linked = [...html.matchAll(/href="\/glossary#([^"]+)" class="glossary-term"/g)].map((m) => m[1]);
+      expect(linked.length, `${c.link}: glossary terms linked`).toBeGreaterThanOrEqual(5);
+      expect(new Set(linked).size, `${c.link}: each entry linked once`).toBe(linked.length);
+      for (const id of linked) expect(ids.has(id), `${c.link}: #${id} is a glossary entry`).toBe(true);
+    }
+  });
+
   it("every checked kernel reference is still linked from a page (the list is what the site cites)", () => {
     const used = new Set(pages(DOCS).flatMap((p) => [...readFileSync(p, "utf8").matchAll(/\[\[kernel:([^\]|\\]+)/g)].map((m) => m[1].trim())));
     const unused = Object.keys(CHECKED_KERNEL_REFS).filter((k) => !used.has(k));
     expect(unused, "listed in src/md/kernel-refs-checked.ts but linked nowhere: remove them").toEqual([]);
   });
 
-  it("the menu and sidebar list every chapter page, in order, and nothing else", () => {
-    const pagesOnDisk = [...chapterPages().entries()].sort((a, b) => a[0] - b[0]).map(([, link]) => link);
-    expect(CHAPTERS.map((c) => c.link), "docs/.vitepress/chapters.ts against docs/chapters/*.md").toEqual(pagesOnDisk);
-    for (const c of CHAPTERS) expect(c.text.startsWith(`${Number(/\/chapters\/(\d+)-/.exec(c.link)?.[1])}. `), `menu entry "${c.text}" is numbered as its page`).toBe(true);
+  it("the menu and sidebar list every chapter page, in order, titled by the page's numbered heading", () => {
+    const onDisk = readdirSync(join(DOCS, "chapters")).filter((f) => /^\d+-.+\.md$/.test(f)).sort().map((f) => `/chapters/${f.slice(0, -3)}`);
+    expect(CHAPTERS.map((c) => c.link), "docs/.vitepress/chapters.ts finds every docs/chapters/*.md").toEqual(onDisk);
+    for (const c of CHAPTERS) expect(c.text.startsWith(`${c.number}. `), `"# ${c.text}" in ${c.link}.md is numbered as its file`).toBe(true);
+    expect(chapterPages().size).toBe(CHAPTERS.length);
   });
 
   it("every chapter with exercises has a page the exercise list links to", () => {

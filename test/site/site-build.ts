@@ -8,8 +8,15 @@ import { fileURLToPath } from "node:url";
 
 export const ROOT = fileURLToPath(new URL("../..", import.meta.url)).replace(/[\\/]$/, "");
 export const DIST = join(ROOT, "docs/.vitepress/dist");
-const STAMP = join(ROOT, "docs/.vitepress/cache/site-test-build.json");
 const LOCK = join(ROOT, "docs/.vitepress/cache/site-test-build.lock");
+
+/** A build of the site: where it goes and the environment it is built with (e.g. MFR_LAB_BASE). */
+export interface BuildSpec {
+  outDir: string;
+  env?: Record<string, string>;
+}
+const DEFAULT_BUILD: BuildSpec = { outDir: DIST };
+const stampFor = (spec: BuildSpec) => join(ROOT, "docs/.vitepress/cache", `site-test-build-${spec.outDir === DIST ? "dist" : spec.outDir.split(sep).pop()}.json`);
 
 export interface BuildInfo {
   /** Seconds the build took (0 when another test file of this run already built it). */
@@ -17,15 +24,25 @@ export interface BuildInfo {
   reused: boolean;
 }
 
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
 
-function runBuild(): Promise<{ code: number; output: string }> {
+/** The published build: VitePress, then the notebooks executed and exported next to the pages. */
+function runBuild(spec: BuildSpec): Promise<{ code: number; output: string }> {
   return new Promise((res) => {
-    const child = spawn(process.execPath, [join(ROOT, "node_modules/vitepress/bin/vitepress.js"), "build", "docs"], {
+    const child = spawn(process.execPath, [join(ROOT, "scripts/build-site.mjs"), "--out-dir", spec.outDir], {
       cwd: ROOT,
-      env: { ...process.env, NODE_ENV: "production" },
+      env: { ...process.env, MFR_LAB_BASE: "/", ...(spec.env ?? {}), NODE_ENV: "production" },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let output = "";
@@ -40,7 +57,7 @@ function newestSourceMtime(): number {
   let newest = 0;
   const walk = (dir: string): void => {
     for (const e of readdirSync(dir, { withFileTypes: true })) {
-      if (e.name === "dist" || e.name === "cache" || e.name === "node_modules") continue;
+      if (e.name.startsWith("dist") || e.name === "cache" || e.name === "node_modules" || e.name === ".ipynb_checkpoints") continue;
       const p = join(dir, e.name);
       if (e.isDirectory()) walk(p);
       else newest = Math.max(newest, statSync(p).mtimeMs);
@@ -49,6 +66,7 @@ function newestSourceMtime(): number {
   walk(join(ROOT, "docs"));
   walk(join(ROOT, "src"));
   walk(join(ROOT, "exercises"));
+  walk(join(ROOT, "notebooks"));
   return newest;
 }
 
@@ -57,32 +75,40 @@ function newestSourceMtime(): number {
  * process) already did and no source changed since. A lock directory keeps two files from
  * building at once.
  */
-export async function buildSiteOnce(): Promise<BuildInfo> {
+export async function buildSiteOnce(spec: BuildSpec = DEFAULT_BUILD): Promise<BuildInfo> {
   mkdirSync(join(ROOT, "docs/.vitepress/cache"), { recursive: true });
+  const STAMP = stampFor(spec);
   const runId = String(process.ppid);
   for (;;) {
     if (existsSync(STAMP)) {
       const stamp = JSON.parse(readFileSync(STAMP, "utf8")) as { runId: string; ok: boolean; output: string; startedMs: number };
-      if (stamp.runId === runId && existsSync(join(DIST, "index.html")) && stamp.startedMs > newestSourceMtime()) {
+      if (stamp.runId === runId && existsSync(join(spec.outDir, "index.html")) && stamp.startedMs > newestSourceMtime()) {
         if (!stamp.ok) throw new Error(`vitepress build failed (in another test file of this run):\n${stamp.output}`);
         return { seconds: 0, reused: true };
       }
     }
     try {
       mkdirSync(LOCK);
+      writeFileSync(join(LOCK, "pid"), String(process.pid));
       break;
     } catch {
-      // Another file is building; a lock older than 5 minutes is left over from a killed run.
-      if (Date.now() - statSync(LOCK).mtimeMs > 300_000) rmSync(LOCK, { recursive: true, force: true });
+      // Another file is building. A lock whose process is gone was left by a killed run.
+      let holder = NaN;
+      try {
+        holder = Number(readFileSync(join(LOCK, "pid"), "utf8"));
+      } catch {
+        /* being created or removed */
+      }
+      if (Number.isInteger(holder) && !alive(holder)) rmSync(LOCK, { recursive: true, force: true });
       await sleep(250);
     }
   }
   try {
     const t0 = Date.now();
-    const { code, output } = await runBuild();
+    const { code, output } = await runBuild(spec);
     const seconds = (Date.now() - t0) / 1000;
     writeFileSync(STAMP, JSON.stringify({ runId, startedMs: t0, ok: code === 0, output: code === 0 ? "" : output }));
-    if (code !== 0) throw new Error(`vitepress build failed (exit ${code}):\n${output}`);
+    if (code !== 0) throw new Error(`site build failed (exit ${code}):\n${output.slice(-6000)}`);
     return { seconds, reused: false };
   } finally {
     rmSync(LOCK, { recursive: true, force: true });
@@ -98,6 +124,7 @@ const TYPES: Record<string, string> = {
   ".woff2": "font/woff2",
   ".png": "image/png",
   ".ico": "image/x-icon",
+  ".ipynb": "application/x-ipynb+json",
 };
 
 /** Maps a URL path to a file in dist as a static host would (`/x` → x.html, `/d/` → d/index.html). */
@@ -111,13 +138,17 @@ export function distFileFor(urlPath: string, dist: string = DIST): string | null
   return null;
 }
 
-/** Serves dist on 127.0.0.1 on a free port. */
-export async function serveDist(): Promise<{ url: string; server: Server }> {
+/**
+ * Serves a build on 127.0.0.1 on a free port, as a static host serving it under `base` would
+ * (a GitHub Pages project site serves /<repo>/): anything outside the base is a 404.
+ */
+export async function serveDist(dist: string = DIST, base = "/"): Promise<{ url: string; server: Server }> {
   const server = createServer((req, res) => {
-    const file = distFileFor(new URL(req.url ?? "/", "http://x").pathname);
+    const path = new URL(req.url ?? "/", "http://x").pathname;
+    const file = path.startsWith(base) ? distFileFor("/" + path.slice(base.length), dist) : null;
     if (!file) {
       res.writeHead(404, { "content-type": TYPES[".html"] });
-      res.end(existsSync(join(DIST, "404.html")) ? readFileSync(join(DIST, "404.html")) : "not found");
+      res.end(existsSync(join(dist, "404.html")) ? readFileSync(join(dist, "404.html")) : "not found");
       return;
     }
     res.writeHead(200, { "content-type": TYPES[extname(file)] ?? "application/octet-stream" });
@@ -126,6 +157,23 @@ export async function serveDist(): Promise<{ url: string; server: Server }> {
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   const { port } = server.address() as AddressInfo;
   return { url: `http://127.0.0.1:${port}`, server };
+}
+
+/** Every .html file under a built site, as absolute paths (new pages are picked up by themselves). */
+export function htmlFiles(dir: string = DIST): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) return htmlFiles(p);
+    return e.name.endsWith(".html") ? [p] : [];
+  });
+}
+
+/** Site paths ("/chapters/01-….html") of the built pages a reader can reach (not the 404 page). */
+export function pagePaths(dir: string = DIST): string[] {
+  return htmlFiles(dir)
+    .map((f) => "/" + f.slice(dir.length + 1).split(sep).join("/"))
+    .filter((p) => p !== "/404.html")
+    .sort();
 }
 
 export const CHROMIUM_HELP =

@@ -1,5 +1,10 @@
+import { h } from "vue";
 import DefaultTheme from "vitepress/theme";
 import type { Theme } from "vitepress";
+import ChapterLinks from "./components/ChapterLinks.vue";
+import EditThisPage from "./components/EditThisPage.vue";
+import GetTheCourse from "./components/GetTheCourse.vue";
+import { vStaticHtml } from "./composables/useLiveChart";
 import SplitCostChart from "./components/SplitCostChart.vue";
 import IotlbCliffChart from "./components/IotlbCliffChart.vue";
 import AssumptionList from "./components/AssumptionList.vue";
@@ -18,7 +23,11 @@ import "./custom.css";
 
 export default {
   extends: DefaultTheme,
+  // Every chapter page starts with its notebook's links; every page ends with an edit link.
+  Layout: () => h(DefaultTheme.Layout, null, { "doc-before": () => h(ChapterLinks), "doc-footer-before": () => h(EditThisPage) }),
   enhanceApp({ app }) {
+    app.component("GetTheCourse", GetTheCourse);
+    app.directive("static-html", vStaticHtml);
     app.component("SplitCostChart", SplitCostChart);
     app.component("IotlbCliffChart", IotlbCliffChart);
     app.component("AssumptionList", AssumptionList);

@@ -1,4 +1,4 @@
-// Exercise ch0.2 — identify_page_state(): from page flags to MF_MSG type (Chapter 0).
+// Exercise 0.2 — identify_page_state(): from page flags to MF_MSG type (Chapter 0).
 // Write the table lookup; the grader sets the same flags on pages of the library's model,
 // runs memory_failure() on them and compares the MF_MSG type it reports.
 // Reference solution: the student's file is generated from this one (see src/grader/stubs.ts). // reference-only

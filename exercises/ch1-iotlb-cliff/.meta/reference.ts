@@ -1,4 +1,4 @@
-// Exercise 04 — find the IOTLB cliff (Chapter 1).
+// Exercise 1.4 — Find the IOTLB cliff (Chapter 1).
 // Use the library's IOTLB model, simulateIotlb (src/iommu/iotlb.ts), as your measuring
 // instrument; do not use its finished search (findIotlbCliff, iotlbCliff).
 // Reference solution: the student's file is generated from this one (see src/grader/stubs.ts). // reference-only

@@ -1,4 +1,4 @@
-// Exercise 02 — 2D page walks and the effective page size (Chapter 1).
+// Exercise 1.2 — 2D page walks and the effective page size (Chapter 1).
 // Write these without the library's versions (src/pgtable/walk.ts): the tests compare with them.
 // Reference solution: the student's file is generated from this one (see src/grader/stubs.ts). // reference-only
 import type { PageSize } from "../../../src/index.js";

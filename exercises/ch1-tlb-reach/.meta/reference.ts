@@ -1,4 +1,4 @@
-// Exercise 01 — TLB reach, and what a split costs in translations (Chapter 1).
+// Exercise 1.1 — TLB reach, and what a split costs in translations (Chapter 1).
 // Edit the functions below; the grader compares them with the library's TLB model.
 // Reference solution: the student's file is generated from this one (see src/grader/stubs.ts). // reference-only
 import { pageSizeBytes, PAGE_SIZE_SHIFT, type PageSize, type TlbHierarchyConfig } from "../../../src/index.js";

@@ -1,4 +1,4 @@
-// Exercise 2.3 — memory lost per policy (Chapter 2).
+// Exercise 2.3 — Memory lost per policy (Chapter 2).
 // OSTEP style: the grader draws an error pattern from a seed, runs the course's
 // memoryLostByPolicy() (which runs the Machine) and checks your numbers against it.
 // Reference solution: the student's file is generated from this one (see src/grader/stubs.ts). // reference-only

@@ -1,4 +1,4 @@
-// Exercise 2.2 — offline on truncate, one folio at a time (Chapter 2).
+// Exercise 2.2 — Offline on truncate, one folio at a time (Chapter 2).
 // The release path of the memfd policy in RFC v2: as hugetlbfs removes each folio from the page
 // cache, filemap_offline_hwpoison_folio() offlines it if it is poisoned. Write it yourself; the
 // tests truncate the same memfd in the course's Machine and compare.

@@ -1,4 +1,4 @@
-// Exercise 3.3 — never offline a DMA-pinned folio: the -EBUSY path (Chapter 3).
+// Exercise 3.3 — Never offline a DMA-pinned folio: the -EBUSY path (Chapter 3).
 // Jiaqi Yan's answer to Jason Gunthorpe (21 Jan 2025): a folio_maybe_dma_pinned() folio should
 // never be offlined; a no-op or -EBUSY is acceptable. Write filemap_offline_hwpoison_folio() with
 // and without that rule; the tests truncate the same memfd in the course's Machine and compare.

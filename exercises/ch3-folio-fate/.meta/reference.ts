@@ -1,4 +1,4 @@
-// Exercise 3.2 — when can this folio be freed? (Chapter 3).
+// Exercise 3.2 — When can this folio be freed? (Chapter 3).
 // One 2M HugeTLB folio of guest RAM, maybe pinned for a device, maybe poisoned, maybe released by
 // the VMM: predict where it ends up. The tests play the same story on the course's Machine.
 // Reference solution: the student's file is generated from this one (see src/grader/stubs.ts). // reference-only

@@ -1,4 +1,4 @@
-// Exercise 4.2 — healthy GFNs lost: what errors in guest_memfd cost the guest, per policy (Chapter 4).
+// Exercise 4.2 — Healthy GFNs lost: what errors in guest_memfd cost the guest (Chapter 4).
 // After seeded memory errors in a confidential VM's private memory, count the GFNs zapped from
 // stage-2, the healthy GFNs the guest can no longer fault back in, and the stage-2 leaf entries
 // left. The tests build each VM with the library's GuestMemfdVm and compare.

@@ -1,4 +1,4 @@
-// Exercise 4.4 — a policy per CoCo design: what a device's DMA meets after a memory error (Chapter 4).
+// Exercise 4.4 — A policy per CoCo design: what the device's DMA meets (Chapter 4).
 // Whether the IOMMU translates an assigned device's DMA through the CPU's stage-2 or through tables
 // of its own decides what each guest_memfd policy does to the device. The tests build each VM with
 // the library's GuestMemfdVm under the design, poison one page, run the DMA and compare.

@@ -1,4 +1,4 @@
-// Exercise 4.3 — predict the exit: what a vCPU's access shows the VMM after a memory error (Chapter 4).
+// Exercise 4.3 — Predict the exit: KVM_EXIT_MEMORY_FAULT or SIGBUS (Chapter 4).
 // Private guest_memfd memory reports a poisoned page as a KVM_EXIT_MEMORY_FAULT; shared memory as a
 // SIGBUS at the host virtual address. The tests build each VM with the library's GuestMemfdVm,
 // poison it, run the access and compare.

@@ -1,4 +1,4 @@
-// Exercise 5.3 — predict the dispatch: who gets which signal, at which address (Chapter 5).
+// Exercise 5.3 — Predict the dispatch: who gets which signal, at which address (Chapter 5).
 // Predict, without running the model, what memory_failure() does with a poisoned PFN of a GPU's
 // device memory; the grader builds each seeded machine with the library's nvgrace-gpu device and
 // runs memoryFailurePfn() on it.

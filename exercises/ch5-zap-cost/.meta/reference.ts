@@ -1,4 +1,4 @@
-// Exercise 5.4 — what a zap would cost: entries, TLB reach and walk references (Chapter 5).
+// Exercise 5.4 — What a zap would cost: entries, TLB reach, walk references (Chapter 5).
 // memory_failure_pfn() leaves a huge pfnmap mapped because breaking it into 4K PTEs mirrored into
 // stage-2 "can greatly increase the cost of table walks" (Ankit Agrawal's commit message). Put
 // numbers on it with Chapter 1's machinery; the tests compare with the library's zapCost().

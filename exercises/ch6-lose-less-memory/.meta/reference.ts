@@ -1,4 +1,4 @@
-// Exercise 6.1 — lose less memory than mainline on 1G HugeTLB, without a violation (Chapter 6).
+// Exercise 6.1 — A policy that loses less memory than mainline on 1G HugeTLB (Chapter 6).
 // A policy answers the five decisions of Chapter 6 (src/policy/types.ts). The tests score it on the
 // battery's "VM on 1G HugeTLB" workload, seeded, next to mainline 7.3.
 // Reference solution: the student's file is generated from this one (see src/grader/stubs.ts). // reference-only

@@ -1,13 +1,16 @@
 // `mfr-lab grade`: grades every exercise (or --only one) in its own process and prints a score.
 // Exit code: 0 when every graded exercise passes, 1 when some fail, 2 on a usage error.
 import type { Command } from "commander";
-import { markSolved } from "../../grader/progress.js";
+import { markSolved, markUnsolved } from "../../grader/progress.js";
 import { grade, type ExerciseResult } from "../../grader/run.js";
+import { sectionPointer } from "../../grader/catalog.js";
+import type { ExerciseInfo } from "../../grader/manifest.js";
 import { addExerciseOptions, openExercises, type ExerciseFlags } from "./exercise-options.js";
 
-function line(r: ExerciseResult): string {
+function line(r: ExerciseResult, read: string | null): string {
   const t = `(${(r.durationMs / 1000).toFixed(1)} s)`;
-  return r.passed ? `  ✓ ${r.id}  ${r.title}  ${t}` : `  ✗ ${r.id}  ${r.title}  ${t}\n      ${r.message ?? "a test failed"}`;
+  if (r.passed) return `  ✓ ${r.id}  ${r.title}  ${t}`;
+  return `  ✗ ${r.id}  ${r.title}  ${t}\n      ${r.message ?? "a test failed"}${read ? `\n      Read: ${read}` : ""}`;
 }
 
 export function registerGrade(program: Command): void {
@@ -23,7 +26,8 @@ export function registerGrade(program: Command): void {
   })
     .option("--json", "print one JSON object")
     .action(async (o: ExerciseFlags & { reference?: boolean; only?: string; json?: boolean }) => {
-      const { dir } = openExercises(o, o.only, "--only");
+      const { dir, list } = openExercises(o, o.only, "--only");
+      const info = (id: string): ExerciseInfo | undefined => list.find((e) => e.id === id);
       const target = o.reference ? "reference" : "student";
       const json = !!o.json;
       if (!json) {
@@ -33,10 +37,12 @@ export function registerGrade(program: Command): void {
       const report = await grade({
         exercisesDir: dir, target, seed: o.seed, timeoutMs: Math.round(o.timeout * 1000),
         only: o.only !== undefined ? [o.only] : undefined,
-        onResult: json ? undefined : (r) => process.stdout.write(line(r) + "\n"),
+        // A failing student file is pointed at the chapter section that explains the exercise.
+        onResult: json ? undefined : (r) => process.stdout.write(line(r, !r.passed && target === "student" && info(r.id) ? sectionPointer(info(r.id)!, dir) : null) + "\n"),
       });
-      // A pass counts as progress for `mfr-lab learn` too (not when grading the references).
-      if (target === "student") for (const r of report.exercises) if (r.passed) markSolved(dir, r.id);
+      // A pass counts as progress for `mfr-lab learn` too, and a failure takes a solved exercise
+      // off the list (not when grading the references).
+      if (target === "student") for (const r of report.exercises) (r.passed ? markSolved : markUnsolved)(dir, r.id);
       if (json) {
         process.stdout.write(JSON.stringify(report) + "\n");
       } else {

@@ -2,12 +2,13 @@
 // with --once, --json or no terminal it runs the current exercise once and says what is next.
 // Exit code: 0 when the exercise run passes (or nothing is left), 1 when it fails, 2 on a usage error.
 import type { Command } from "commander";
-import { formatHint, formatOnce, learnOnce, learnWatch, nextHint } from "../../grader/learn.js";
+import { formatHint, formatOnce, formatSolution, learnOnce, learnWatch, nextHint, solutionFor } from "../../grader/learn.js";
 import { addExerciseOptions, openExercises, type ExerciseFlags } from "./exercise-options.js";
 
 interface LearnFlags extends ExerciseFlags {
   once?: boolean;
   hint?: boolean;
+  solution?: boolean;
   json?: boolean;
 }
 
@@ -17,12 +18,19 @@ export function registerLearn(program: Command): void {
     .description("work through the exercises: shows the next one, re-runs its tests on save, h for a hint")
     .argument("[exercise]", "start at this exercise (default: the first one not solved yet)")
     .option("--once", "run the current exercise once and exit (when file watching does not work)")
-    .option("--hint", "show the next hint for the current exercise and exit");
+    .option("--hint", "show the next hint for the current exercise and exit")
+    .option("--solution", "show the reference solution of an exercise you have solved, and exit");
   addExerciseOptions(cmd, { seed: "seed of the generated test cases", timeout: "time limit per test run", dir: "exercise folder (default: exercises/)" })
     .option("--json", "print one JSON object (implies --once)")
     .action(async (id: string | undefined, o: LearnFlags) => {
       const { dir, list } = openExercises(o, id, "exercise");
       const opts = { exercisesDir: dir, id, timeoutMs: Math.round(o.timeout * 1000), seed: o.seed };
+      if (o.solution) {
+        const s = solutionFor({ ...opts, id: id ?? "" });
+        process.stdout.write((o.json ? JSON.stringify(s) : formatSolution(s)) + "\n");
+        process.exitCode = s.solution === undefined ? 1 : 0;
+        return;
+      }
       if (o.hint) {
         const h = nextHint(opts);
         process.stdout.write((o.json ? JSON.stringify(h) : formatHint(h)) + "\n");

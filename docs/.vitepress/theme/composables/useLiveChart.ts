@@ -2,7 +2,7 @@
 // re-run the library when an input changes, redraw into a host element, and record how long the
 // library and library + drawing took (data-compute-ms / data-render-ms, read by test/site).
 // Charts supply two callbacks: compute (calls the library) and render (draws its result).
-import { computed, onMounted, ref, shallowRef, watch, type ComputedRef, type Ref, type ShallowRef, type WatchSource } from "vue";
+import { computed, onMounted, onServerPrefetch, ref, shallowRef, watch, type ComputedRef, type ObjectDirective, type Ref, type ShallowRef, type WatchSource } from "vue";
 import type { ChartElement } from "@lib/viz/charts";
 
 export interface LiveChartOptions<L, D> {
@@ -19,8 +19,10 @@ export interface LiveChartOptions<L, D> {
   /** Inputs whose change only redraws the last data (e.g. a "show" toggle). */
   redrawOn?: WatchSource[];
   /**
-   * Compute once during setup (SSR too), so readouts built on `data` are in the page without
-   * scripts; the first draw in the browser then reuses that result.
+   * Compute once during setup, in the build and in the browser alike (default true), so readouts
+   * built on `data` are in the page without scripts, the built figure has data to draw, and the
+   * browser starts from the same state the build rendered (no hydration mismatch); the first draw
+   * then reuses that result. false: compute only when the chart first draws.
    */
   computeAtSetup?: boolean;
 }
@@ -37,7 +39,22 @@ export interface LiveChart<D> {
   error: Ref<string>;
   /** data-renders / data-compute-ms / data-render-ms, for v-bind on the chart's role="img" box. */
   timing: ComputedRef<Record<string, string | number>>;
+  /**
+   * For v-static-html on the host: during the build, the chart's default state drawn in Node (Plot
+   * with linkedom, as for the notebooks), so the page has the figure without scripts and in print;
+   * in the browser "", and hydration keeps that figure until the live chart replaces it.
+   */
+  staticHtml: Ref<string>;
 }
+
+/**
+ * `v-static-html`: puts HTML into an element during server rendering only. (A v-bind or v-html
+ * would be patched during hydration and wipe the built figure; a directive without client hooks
+ * leaves the element's children alone.) Registered globally in theme/index.ts.
+ */
+export const vStaticHtml: ObjectDirective<HTMLElement, string> = {
+  getSSRProps: (binding) => (binding.value ? { innerHTML: binding.value, "data-static": "build" } : {}),
+};
 
 export function useLiveChart<L, D>(o: LiveChartOptions<L, D>): LiveChart<D> {
   const host = ref<HTMLElement | null>(null);
@@ -53,7 +70,7 @@ export function useLiveChart<L, D>(o: LiveChartOptions<L, D>): LiveChart<D> {
     error.value = e instanceof Error ? e.message : String(e);
   };
 
-  if (o.computeAtSetup) {
+  if (o.computeAtSetup !== false) {
     try {
       data.value = o.compute();
       computed_ = true;
@@ -76,6 +93,7 @@ export function useLiveChart<L, D>(o: LiveChartOptions<L, D>): LiveChart<D> {
       const { min, max, fallback } = o.width;
       const width = Math.max(min, Math.min(max, el.clientWidth || fallback));
       el.replaceChildren(o.render(lib, data.value as D, width) as unknown as Node);
+      el.removeAttribute("data-static");
       const t2 = performance.now();
       computeMs.value = t1 - t0;
       renderMs.value = t2 - t0;
@@ -84,6 +102,34 @@ export function useLiveChart<L, D>(o: LiveChartOptions<L, D>): LiveChart<D> {
     } catch (e) {
       fail(e);
     }
+  }
+
+  const staticHtml = ref("");
+  if (import.meta.env.SSR) {
+    onServerPrefetch(async () => {
+      try {
+        if (!computed_) {
+          data.value = o.compute();
+          computed_ = true;
+        }
+        const drawing = await o.load();
+        const { nodeDocument } = await import("@lib/viz/node");
+        // Plot and the src/viz builders draw into globalThis.document when given none; lend them
+        // linkedom's for this one synchronous call (nothing else runs in between).
+        const g = globalThis as { document?: unknown };
+        const had = "document" in g;
+        const prev = g.document;
+        g.document = nodeDocument();
+        try {
+          staticHtml.value = (o.render(drawing, data.value as D, o.width.fallback) as unknown as { outerHTML: string }).outerHTML;
+        } finally {
+          if (had) g.document = prev;
+          else delete g.document;
+        }
+      } catch (e) {
+        fail(e);
+      }
+    });
   }
 
   onMounted(async () => {
@@ -99,5 +145,5 @@ export function useLiveChart<L, D>(o: LiveChartOptions<L, D>): LiveChart<D> {
     "data-render-ms": renderMs.value === null ? "" : renderMs.value.toFixed(3),
   }));
 
-  return { host, data, computeMs, renderMs, renders, error, timing };
+  return { host, data, computeMs, renderMs, renders, error, timing, staticHtml };
 }
