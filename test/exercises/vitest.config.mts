@@ -8,10 +8,12 @@ export default defineConfig({
   root: fileURLToPath(new URL("../..", import.meta.url)),
   test: {
     include: ["test/exercises/**/*.test.ts"],
+    // One process per exercise (the judge); the grader sets how many run at once (--maxWorkers).
     pool: "forks",
-    maxWorkers: 1,
-    fileParallelism: false,
-    testTimeout: 15_000,
+    isolate: true,
+    // The student's code has its own time budget (the grader's --timeout, enforced by the sandbox);
+    // this is only a backstop for the judge's own work on a very busy machine.
+    testTimeout: 300_000,
     // The grader shows the first failing test's message; the diff noise is not useful there.
     printConsoleTrace: false,
   },

@@ -8,7 +8,9 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { currentDigests } from "../../src/grader/integrity.js";
 import { loadHints } from "../../src/grader/manifest.js";
+import { TEST_DIGESTS } from "../../src/grader/test-digests.js";
 import { formatOnce, learnOnce, nextHint } from "../../src/grader/learn.js";
 import { loadProgress, progressPath } from "../../src/grader/progress.js";
 import { grade } from "../../src/grader/run.js";
@@ -87,6 +89,10 @@ describe("exercise layout", () => {
     for (const e of checked) {
       expect(isPristine(EXERCISES, e), `exercises/${e.id}/${e.file} differs from its generated stub: run npx tsx src/grader/make-stubs.ts --only ${e.id}`).toBe(true);
     }
+  });
+
+  it("the digests the grader checks the exercise tests against are current (src/grader/test-digests.ts)", () => {
+    expect(currentDigests(ROOT), "an exercise test changed: run npx tsx src/grader/make-digests.ts").toEqual(TEST_DIGESTS);
   });
 
   it("references, generated stubs and exercise tests type-check", { timeout: 60_000 }, () => {
