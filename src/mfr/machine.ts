@@ -15,7 +15,7 @@ import { memoryFailure } from "./memory-failure.js";
 import { unpoisonMemory } from "./unpoison.js";
 import { softOfflinePage } from "./soft-offline.js";
 import { removeMappingRange } from "./policy/memfd-offline.js";
-import { checkInvariants, summarize, type MachineSummary } from "./invariants.js";
+import { checkInvariants, summarize, watchStep, type MachineSummary } from "./invariants.js";
 import { folioPageSize, vmaAddress } from "./mm/util.js";
 // Re-exported: these used to live here; modules inside src/mfr import them from ./mm/util.js
 // (no value import may point back at machine.ts: tslab cannot load import cycles).
@@ -460,16 +460,21 @@ export class Machine {
     if (this.panicked) throw new MfrLabError("the machine panicked", "vm.memory_failure_recovery was 0");
     this.log.step++;
     this.stepSignals = [];
-    const r = fn();
-    for (const pid of [...this.pendingKills]) {
-      this.pendingKills.delete(pid);
-      if (this.tasks.get(pid)?.alive) this.doExit(pid);
+    const unwatch = watchStep(this); // the step's changes go to the incremental invariant checks
+    try {
+      const r = fn();
+      for (const pid of [...this.pendingKills]) {
+        this.pendingKills.delete(pid);
+        if (this.tasks.get(pid)?.alive) this.doExit(pid);
+      }
+      if (this.opts.checkEveryStep) {
+        checkInvariants(this, false);
+        for (const n of this.notifiers) n.afterStep?.(false);
+      }
+      return r;
+    } finally {
+      unwatch();
     }
-    if (this.opts.checkEveryStep) {
-      checkInvariants(this, false);
-      for (const n of this.notifiers) n.afterStep?.(false);
-    }
-    return r;
   }
 
   /** force_sig_mceerr / send_sig_mceerr / SIGKILL: records the signal; SIGKILL ends the process after the step. */
