@@ -208,7 +208,11 @@ class Tracker implements MemWatch {
     return loc && loc.t.alive && getEntry(loc.t, loc.base, loc.size) === pte ? loc : undefined;
   }
 
+  /** What the last checked step changed (for subsystems' own incremental checks); undefined after a full walk. */
+  last: StepChanges | undefined;
+
   clear(): void {
+    this.last = this.full ? undefined : { folios: new Set(this.folios), gone: new Set(this.gone), bad: new Set(this.newBad) };
     this.full = false;
     this.folios.clear();
     this.gone.clear();
@@ -248,6 +252,22 @@ class Tracker implements MemWatch {
     }
     this.clear();
   }
+}
+
+/** The folios a step touched or removed and the frames it made bad. */
+export interface StepChanges {
+  folios: ReadonlySet<Folio>;
+  gone: ReadonlySet<Folio>;
+  bad: ReadonlySet<number>;
+}
+
+/**
+ * What the machine's last step changed, for a subsystem's checks after that step (src/iommufd);
+ * undefined when that step was checked by walking the whole machine (nothing narrower is known).
+ */
+export function lastStepChanges(m: Machine): StepChanges | undefined {
+  if (fullEveryStep.has(m)) return undefined;
+  return trackers.get(m)?.last;
 }
 
 interface Loc {
