@@ -1,6 +1,6 @@
 import type { MfResult } from "./result.js";
 import { MfrLabError, ParameterError, checkInt } from "../core/errors.js";
-import { PAGE_SHIFT, PAGE_SIZE_SHIFT, parseSize, type PageSize } from "../core/units.js";
+import { formatSize, PAGE_SHIFT, PAGE_SIZE_SHIFT, parseSize, type PageSize } from "../core/units.js";
 import {
   EBUSY, EHWPOISON, EINVAL, MFD_HUGETLB, MFD_MF_KEEP_UE_MAPPED, MF_ACTION_REQUIRED, MF_COUNT_INCREASED, MF_SW_SIMULATED,
   ORDER_2M, type MceKillPolicy, type MfMsg, type SigbusCode,
@@ -288,8 +288,11 @@ export class Machine {
       const vma = t.findVma(addr);
       if (!vma) throw new ParameterError("addr", `no mapping at ${addr.toString(16)}`);
       const unit = vma.file ? vma.file.folioSize : vma.anonHuge && vma.hugetlb ? vma.anonHuge : "4K";
-      const end = addr + parseSize(length, "length");
-      for (let a = addr; a < end; a += unitOf(unit)) this.access(t, a, true);
+      const bytes = parseSize(length, "length");
+      checkPopulate(this, bytes, unit);
+      const end = addr + bytes;
+      // MAP_POPULATE stops at the first page it cannot fault in (no memory, SIGBUS, …).
+      for (let a = addr; a < end; a += unitOf(unit)) if (this.access(t, a, true).result !== "ok") break;
     });
   }
 
@@ -696,6 +699,21 @@ export class Machine {
       return done("sigbus");
     }
     return done("ok");
+  }
+}
+
+/** Most pages one populate may fault in: each is a folio and a page-table entry in the model. */
+export const MAX_POPULATE_PAGES = 1 << 18;
+
+/** A populate is checked against the machine before any page is faulted in. */
+function checkPopulate(m: Machine, bytes: number, unit: PageSize): void {
+  const usable = (m.mem.nrFrames - m.mem.reservedFrames) * 4096;
+  if (bytes > usable) {
+    throw new ParameterError("length", `populating ${formatSize(bytes)} needs more than the machine's ${formatSize(usable)} of memory`, "populate less, or give the machine more memory");
+  }
+  const pages = Math.ceil(bytes / unitOf(unit));
+  if (pages > MAX_POPULATE_PAGES) {
+    throw new ParameterError("length", `populating ${formatSize(bytes)} in ${unit} pages faults in ${pages.toLocaleString("en-US")} pages; the model does at most ${MAX_POPULATE_PAGES.toLocaleString("en-US")} at once`, "populate a smaller range, or use huge pages");
   }
 }
 
