@@ -289,7 +289,8 @@ export class Machine {
       if (!vma) throw new ParameterError("addr", `no mapping at ${addr.toString(16)}`);
       const unit = vma.file ? vma.file.folioSize : vma.anonHuge && vma.hugetlb ? vma.anonHuge : "4K";
       const bytes = parseSize(length, "length");
-      checkPopulate(this, bytes, unit);
+      // A THP mapping is walked in 4K steps but faults in 2M folios.
+      checkPopulate(this, bytes, vma.file ? unit : vma.anonHuge ?? unit);
       const end = addr + bytes;
       // MAP_POPULATE stops at the first page it cannot fault in (no memory, SIGBUS, …).
       for (let a = addr; a < end; a += unitOf(unit)) if (this.access(t, a, true).result !== "ok") break;
