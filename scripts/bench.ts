@@ -5,6 +5,9 @@
 // - Slider recompute: one MemCycle curve and one IOTLB cliff, as the site's sliders run them.
 // - Chapter 1 notebook: wall time to execute it through the real tslab kernel.
 // - Scenario throughput: poison steps/s on a 640G machine, and time per step 64G vs 640G.
+// - Growth (scripts/bench-growth.ts): invariant checks per step over steps × machine size, gmem
+//   against --errors, each CLI model at its work limit, and grading one exercise at a time vs
+//   as many as there are cores.
 import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
@@ -15,17 +18,19 @@ import { memcycleModel } from "../src/thp/memcycle.js";
 import { iotlbCliff } from "../src/iommu/iotlb.js";
 import { buildReference, runReference } from "../test/c/reference.js";
 import { runScenario, type ScenarioSpec } from "../src/scenario/index.js";
+import { cliLimits, gmemGrowth, gradingSpeed, invariantGrowth } from "./bench-growth.js";
 
 const ROOT = join(__dirname, "..");
 let args;
 try {
-  args = parseArgs({ options: { json: { type: "boolean" }, "skip-notebook": { type: "boolean" }, quick: { type: "boolean" } } }).values;
+  args = parseArgs({ options: { json: { type: "boolean" }, "skip-notebook": { type: "boolean" }, "skip-grading": { type: "boolean" }, quick: { type: "boolean" } } }).values;
 } catch (e) {
-  process.stderr.write(`bench: ${(e as Error).message}\nusage: npm run -s bench -- [--json] [--skip-notebook] [--quick]\n`);
+  process.stderr.write(`bench: ${(e as Error).message}\nusage: npm run -s bench -- [--json] [--skip-notebook] [--skip-grading] [--quick]\n`);
   process.exit(2);
 }
 const json = args.json === true;
 const skipNotebook = args["skip-notebook"] === true;
+const skipGrading = args["skip-grading"] === true;
 const quick = args.quick === true;
 const log = (s: string) => { if (!json) process.stderr.write(s + "\n"); };
 
@@ -134,7 +139,17 @@ const scenario = {
   flatness: { workload: `32 × 1G memfd, ${FLAT_STEPS} poison steps, invariants off`, usPerStep64G: flat.m64.secondsPerStep * 1e6, usPerStep640G: flat.m640.secondsPerStep * 1e6, ratio640Over64: flatRatio },
 };
 
-if (json) {
-  process.stdout.write(JSON.stringify({ quick, accesses: ACCESSES, engine, ratio, goal, goalMet: ratio <= goal,
-    sliderMs: { memcycleCurve: memcycle.seconds * 1000, iotlbCliff: cliff.seconds * 1000 }, notebookSeconds, scenario }) + "\n");
-}
+// ---- Growth: what issue 11 found growing faster than the work asked for (scripts/bench-growth.ts).
+const invariants = invariantGrowth(quick, log);
+const gmem = gmemGrowth(quick, log);
+const cli = cliLimits(quick, log);
+
+void (async () => {
+  const grading = skipGrading ? null : await gradingSpeed(quick, log);
+  if (skipGrading) log("grading: skipped (--skip-grading)");
+  if (json) {
+    process.stdout.write(JSON.stringify({ quick, accesses: ACCESSES, engine, ratio, goal, goalMet: ratio <= goal,
+      sliderMs: { memcycleCurve: memcycle.seconds * 1000, iotlbCliff: cliff.seconds * 1000 }, notebookSeconds, scenario,
+      growth: { invariants, gmem, cliLimits: cli }, grading }) + "\n");
+  }
+})();
