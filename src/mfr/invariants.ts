@@ -32,7 +32,7 @@ function report(m: Machine, name: InvariantName, key: string, detail: string): v
  */
 export function checkInvariants(m: Machine, deep: boolean): void {
   const t = trackers.get(m);
-  if (!deep && t && !t.full && !fullEveryStep.has(m)) {
+  if (!deep && t && !t.full && !walksEveryStep(m)) {
     t.check();
     return;
   }
@@ -92,10 +92,21 @@ function checkEntry(m: Machine, task: Task, base: number, size: PageSize, pte: {
 const trackers = new WeakMap<Machine, Tracker>();
 const fullEveryStep = new WeakSet<Machine>();
 
+let fullEverywhere = false;
+
 /** For tests and benchmarks: check `m` by walking the whole state after every step, as before. */
 export function fullCheckEveryStep(m: Machine, on = true): void {
   if (on) fullEveryStep.add(m);
   else fullEveryStep.delete(m);
+}
+
+/** The same for every machine, including those a caller creates inside (runScenario); for tests. */
+export function fullChecksEverywhere(on: boolean): void {
+  fullEverywhere = on;
+}
+
+function walksEveryStep(m: Machine): boolean {
+  return fullEverywhere || fullEveryStep.has(m);
 }
 
 /**
@@ -266,7 +277,7 @@ export interface StepChanges {
  * undefined when that step was checked by walking the whole machine (nothing narrower is known).
  */
 export function lastStepChanges(m: Machine): StepChanges | undefined {
-  if (fullEveryStep.has(m)) return undefined;
+  if (walksEveryStep(m)) return undefined;
   return trackers.get(m)?.last;
 }
 
