@@ -21,7 +21,7 @@ export function registerGrade(program: Command): void {
     .option("--jobs <n>", `exercises graded at once (default: the machine's ${availableParallelism()} cores)`, intOption(1, 64));
   addExerciseOptions(cmd, {
     seed: "seed of the generated test cases (draws a fresh set of problems)",
-    timeout: "time limit per exercise",
+    timeout: "seconds your code may run per exercise (the tests' own work does not count)",
     dir: "exercise folder to grade (default: exercises/)",
   })
     .option("--json", "print one JSON object")

@@ -77,8 +77,11 @@ export async function libraryBundle(root: string): Promise<string> {
     rmSync(tmp, { force: true });
     await stop();
   }
-  // Old bundles of earlier library versions are not needed any more.
-  for (const name of readdirSync(dir)) if (/^sandbox-lib-[0-9a-f]+\.cjs$/.test(name) && join(dir, name) !== out) rmSync(join(dir, name), { force: true });
+  // Bundles of earlier library versions go once no grading that started with them can still run.
+  for (const name of readdirSync(dir)) {
+    const p = join(dir, name);
+    if (/^sandbox-lib-[0-9a-f]+\.cjs$/.test(name) && p !== out && Date.now() - statSync(p).mtimeMs > 3_600_000) rmSync(p, { force: true });
+  }
   return out;
 }
 
