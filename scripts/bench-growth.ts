@@ -91,8 +91,8 @@ export function cliLimits(quick: boolean, log: (s: string) => void): Record<stri
   const k = quick ? 0.02 : 1;
   const B = WORK_BUDGETS;
   const cases: [string, () => unknown][] = [
-    ["tlb (40M accesses)", () => simulateTlb({ entries: 64, ways: 64, pageSize: "4K", workingSetBytes: 2 ** 30, pattern: "uniform", accesses: Math.round(B.tlbAccesses * k), seed: 1 })],
-    ["iotlb (2 page sizes × 20M accesses)", () => iotlbCliff({ entries: 64, workingSets: [2 ** 30], pageSizes: ["4K", "2M"], accesses: Math.min(1 << 24, Math.round((B.iotlbAccesses / 2) * k)), seed: 1 })],
+    ["tlb (20M accesses)", () => simulateTlb({ entries: 64, ways: 64, pageSize: "4K", workingSetBytes: 2 ** 30, pattern: "uniform", accesses: Math.round(B.tlbAccesses * k), seed: 1 })],
+    ["iotlb (2 page sizes × 10M accesses)", () => iotlbCliff({ entries: 64, workingSets: [2 ** 30], pageSizes: ["4K", "2M"], accesses: Math.min(1 << 24, Math.round((B.iotlbAccesses / 2) * k)), seed: 1 })],
     ["memory-lost (2 policies × 73,728 2M folios)", () => memoryLostByPolicy({ errors: 8, guest: `${Math.max(2, Math.round(144 * k))}G`, folio: "2M", seed: 1 })],
     ["memory-lost (2 policies × 4,000 errors)", () => memoryLostByPolicy({ errors: Math.round((B.memoryLostErrors / 2) * k), guest: "64G", folio: "1G", seed: 1 })],
     ["pin-life (3 policies × 1,000 days × 666 DMAs)", () => { for (const policy of ["none", "ebusy", "revoke"] as const) heldBackOverVmLife({ policy, days: Math.max(2, Math.round(1000 * k)), dmaPerDay: 650, errors: 16, guest: "8G", pageSize: "1G", seed: 1 }); }],

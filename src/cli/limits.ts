@@ -45,10 +45,10 @@ export function limitWork(e: WorkEstimate): void {
 /** The budgets (units per ~3 s of one core), one table so that bench and commands agree. */
 export const WORK_BUDGETS = {
   /** tlb: accesses simulated, and pages of a zipf working set (its table is built first). */
-  tlbAccesses: 40_000_000,
+  tlbAccesses: 20_000_000,
   tlbZipfPages: 10_000_000,
   /** iotlb: DMA accesses over all points and page sizes. */
-  iotlbAccesses: 40_000_000,
+  iotlbAccesses: 20_000_000,
   /** memory-lost: folios of the guest, over both policies; errors, over both policies. */
   memoryLostFolios: 150_000,
   memoryLostErrors: 8_000,

@@ -135,6 +135,8 @@ class Tracker implements MemWatch {
   /** The first check after creation walks everything (state from before tracking began). */
   full = true;
   private readonly folios = new Set<Folio>();
+  /** Folios that entered the folio map since the last check (allocated, split off). */
+  private readonly added = new Set<Folio>();
   private readonly gone = new Set<Folio>();
   private readonly freedRanges: [number, number][] = [];
   private readonly newBad = new Set<number>();
@@ -158,7 +160,10 @@ class Tracker implements MemWatch {
   // MemWatch: called as the step changes things.
   folio(f: Folio): void {
     this.folios.add(f);
-    if (!this.counted.has(f) && this.m.mem.folios.get(f.pfn) === f) this.count(f);
+    if (!this.counted.has(f) && this.m.mem.folios.get(f.pfn) === f) {
+      this.count(f);
+      this.added.add(f);
+    }
   }
   folioGone(f: Folio): void {
     this.gone.add(f);
@@ -226,6 +231,7 @@ class Tracker implements MemWatch {
     this.last = this.full ? undefined : { folios: new Set(this.folios), gone: new Set(this.gone), bad: new Set(this.newBad) };
     this.full = false;
     this.folios.clear();
+    this.added.clear();
     this.gone.clear();
     this.freedRanges.length = 0;
     this.newBad.clear();
@@ -239,7 +245,9 @@ class Tracker implements MemWatch {
     const bad = new Set<number>(this.newBad);
     for (const [pfn, count] of this.freedRanges) for (const p of this.badIn(pfn, count)) bad.add(p);
     const live = [...this.folios].filter((f) => mem.folios.get(f.pfn) === f);
-    for (const f of live) for (const p of this.badIn(f.pfn, folioNrPages(f))) bad.add(p);
+    // Only a folio that is new can hold a frame that went bad before it was handed out; a folio
+    // whose counts changed keeps its allocation (its bad frames were looked at when they went bad).
+    for (const f of this.added) if (mem.folios.get(f.pfn) === f) for (const p of this.badIn(f.pfn, folioNrPages(f))) bad.add(p);
     // In the order of the whole-state check: bad frames by when they went bad, then folios, then entries.
     const order = (p: number): number => mem.badFrames.get(p) ?? -1;
     for (const p of [...bad].sort((x, y) => order(x) - order(y))) checkBadFrame(m, p);

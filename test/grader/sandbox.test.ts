@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { LruTlb, Machine } from "../../src/index.js";
 import { openSandbox, SandboxError, type Sandbox } from "../../src/grader/sandbox/judge.js";
-import { RemoteError } from "../../src/grader/sandbox/rpc.js";
+import { RemoteError } from "../../src/grader/sandbox/wire.js";
 
 const ROOT = join(__dirname, "..", "..");
 const base = mkdtempSync(join(tmpdir(), "mfr-lab-sandbox-test-"));

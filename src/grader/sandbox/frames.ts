@@ -2,7 +2,7 @@
 // the student's process). Blocking reads are what make the bridge synchronous: a call into the
 // student's code returns a value, like a local call, instead of a Promise.
 import { readSync, writeSync } from "node:fs";
-import { MAX_MESSAGE_CHARS, ProtocolError, type SyncTransport } from "./rpc.js";
+import { MAX_MESSAGE_CHARS, ProtocolError, type SyncTransport } from "./wire.js";
 
 const MAX_BYTES = 4 * MAX_MESSAGE_CHARS;
 

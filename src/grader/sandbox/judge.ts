@@ -10,7 +10,8 @@ import { join } from "node:path";
 import { Worker } from "node:worker_threads";
 import { FdChannel } from "./frames.js";
 import { libraryBundle, studentBundle } from "./bundle.js";
-import { Endpoint, ProtocolError, RemoteError, type SyncTransport, type WireError } from "./rpc.js";
+import { Endpoint } from "./rpc.js";
+import { ProtocolError, RemoteError, type SyncTransport, type WireError } from "./wire.js";
 
 /** A verdict the grader gives itself (time, memory, an ended process, a refused import): shown as is. */
 export class SandboxError extends Error {

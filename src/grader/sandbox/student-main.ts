@@ -4,7 +4,8 @@
 // channel to the grader but these two descriptors: whatever the student's code does here, the
 // verdict is computed elsewhere.
 import { FdChannel } from "./frames.js";
-import { describeThrown, Endpoint, type WireError } from "./rpc.js";
+import { Endpoint } from "./rpc.js";
+import { describeThrown, type WireError } from "./wire.js";
 
 /** The first denied library name the student's code touched (sticky: every later answer fails). */
 let forbiddenUse: string | undefined;
