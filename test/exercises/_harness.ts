@@ -60,7 +60,14 @@ export interface LoadOptions {
 }
 
 const loaded = new Map<string, Promise<unknown>>();
-const sandboxes: Sandbox[] = [];
+const sandboxes: { id: string; sb: Sandbox }[] = [];
+
+function closeSandboxes(): void {
+  for (const { id, sb } of sandboxes.splice(0)) {
+    sb.close();
+    loaded.delete(id);
+  }
+}
 
 /** Time the student's code may run in all, per exercise (the grader's --timeout). */
 export function budgetMs(): number {
@@ -77,11 +84,13 @@ export function budgetMs(): number {
 export function loadExercise<T>(id: string, opts: LoadOptions = {}): Promise<T> {
   let p = loaded.get(id);
   if (!p) {
+    // A judge process may grade several exercises in turn: one student process at a time.
+    closeSandboxes();
     const { path, shown } = fileUnderTest(id);
     p = (async () => {
       if (!existsSync(path)) throw new Error(`${shown} is missing: restore it with git (git checkout -- ${shown})`);
       const sb = await openSandbox({ file: path, shown, exercisesDir: exercisesDir(), root: ROOT, forbid: opts.forbid ?? [], budgetMs: budgetMs() });
-      sandboxes.push(sb);
+      sandboxes.push({ id, sb });
       return sb.exports;
     })();
     loaded.set(id, p);
@@ -89,9 +98,7 @@ export function loadExercise<T>(id: string, opts: LoadOptions = {}): Promise<T> 
   return p as Promise<T>;
 }
 
-afterAll(() => {
-  for (const sb of sandboxes.splice(0)) sb.close();
-});
+afterAll(closeSandboxes);
 
 export function firstLine(e: unknown): string {
   const m = e instanceof Error ? e.message : String(e);

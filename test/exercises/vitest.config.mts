@@ -8,9 +8,12 @@ export default defineConfig({
   root: fileURLToPath(new URL("../..", import.meta.url)),
   test: {
     include: ["test/exercises/**/*.test.ts"],
-    // One process per exercise (the judge); the grader sets how many run at once (--maxWorkers).
+    // Judges run in forked workers, as many at once as the grader asks (--maxWorkers). A worker
+    // grades several exercises in turn (no isolation between judges: they are the course's own
+    // code, and each student's code runs in a process of its own), which saves starting a
+    // process and loading the library for every exercise.
     pool: "forks",
-    isolate: true,
+    isolate: false,
     // The student's code has its own time budget (the grader's --timeout, enforced by the sandbox);
     // this is only a backstop for the judge's own work on a very busy machine.
     testTimeout: 300_000,
