@@ -7,6 +7,9 @@
 // - Scenario throughput: poison steps/s on a 640G machine, and time per step 64G vs 640G.
 // - Kernel lab: boot time of 6.12 and 7.3 under QEMU and the kernel suite's time per kernel
 //   (scripts/bench-kernel.ts; --skip-kernel leaves it out, --quick boots 7.3 once).
+// - Growth (scripts/bench-growth.ts): invariant checks per step over steps × machine size, gmem
+//   against --errors, each CLI model at its work limit, and grading one exercise at a time vs
+//   as many as there are cores.
 import { BUILTIN_POLICIES, RFC_V2, scoreBuiltins, scorePolicy } from "../src/policy/index.js";
 import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync } from "node:fs";
@@ -19,17 +22,19 @@ import { iotlbCliff } from "../src/iommu/iotlb.js";
 import { buildReference, runReference } from "../test/c/reference.js";
 import { runScenario, type ScenarioSpec } from "../src/scenario/index.js";
 import { benchKernels } from "./bench-kernel.js";
+import { cliLimits, gmemGrowth, gradingSpeed, invariantGrowth } from "./bench-growth.js";
 
 const ROOT = join(__dirname, "..");
 let args;
 try {
-  args = parseArgs({ options: { json: { type: "boolean" }, "skip-notebook": { type: "boolean" }, "skip-kernel": { type: "boolean" }, quick: { type: "boolean" } } }).values;
+  args = parseArgs({ options: { json: { type: "boolean" }, "skip-notebook": { type: "boolean" }, "skip-kernel": { type: "boolean" }, "skip-grading": { type: "boolean" }, quick: { type: "boolean" } } }).values;
 } catch (e) {
-  process.stderr.write(`bench: ${(e as Error).message}\nusage: npm run -s bench -- [--json] [--skip-notebook] [--skip-kernel] [--quick]\n`);
+  process.stderr.write(`bench: ${(e as Error).message}\nusage: npm run -s bench -- [--json] [--skip-notebook] [--skip-kernel] [--skip-grading] [--quick]\n`);
   process.exit(2);
 }
 const json = args.json === true;
 const skipNotebook = args["skip-notebook"] === true;
+const skipGrading = args["skip-grading"] === true;
 const quick = args.quick === true;
 const log = (s: string) => { if (!json) process.stderr.write(s + "\n"); };
 
@@ -144,11 +149,19 @@ const scoreOne = best(quick ? 1 : 5, () => scorePolicy(RFC_V2));
 const scoreAll = best(quick ? 1 : 3, () => scoreBuiltins());
 log(`scorecard one policy over the battery ${(scoreOne.seconds * 1000).toFixed(1)} ms   all ${BUILTIN_POLICIES.length} built-ins ${(scoreAll.seconds * 1000).toFixed(1)} ms`);
 
+// ---- Growth: what issue 11 found growing faster than the work asked for (scripts/bench-growth.ts).
+const invariants = invariantGrowth(quick, log);
+const gmem = gmemGrowth(quick, log);
+const cli = cliLimits(quick, log);
+
 void (async () => {
+  const grading = skipGrading ? null : await gradingSpeed(quick, log);
+  if (skipGrading) log("grading: skipped (--skip-grading)");
   const kernels = args["skip-kernel"] === true ? undefined : await benchKernels(quick, log);
   if (json) {
     process.stdout.write(JSON.stringify({ quick, accesses: ACCESSES, engine, ratio, goal, goalMet: ratio <= goal,
       sliderMs: { memcycleCurve: memcycle.seconds * 1000, iotlbCliff: cliff.seconds * 1000 }, notebookSeconds, scenario,
-      scorecardMs: { onePolicy: scoreOne.seconds * 1000, builtins: scoreAll.seconds * 1000 }, kernels }) + "\n");
+      scorecardMs: { onePolicy: scoreOne.seconds * 1000, builtins: scoreAll.seconds * 1000 },
+      growth: { invariants, gmem, cliLimits: cli }, grading, kernels }) + "\n");
   }
 })();

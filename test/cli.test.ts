@@ -152,9 +152,9 @@ describe("mfr-lab CLI", { timeout: 60_000 }, () => {
     [["tlb", "--entries", "60", "--ways", "7", "--page-size", "4K", "--working-set", "1M"], /ways/],
     // Values only the library can refuse: its ParameterError comes out naming the flag.
     [["memory-lost", "--guest", "3M", "--folio", "2M"], /^mfr-lab: --guest: .*not a whole number of 2M pages/],
-    [["pin-life", "--errors", "40"], /^mfr-lab: --errors: 40 is out of range .*0 to 29/],
+    [["pin-life", "--errors", "40"], /^mfr-lab: --errors: 40 errors do not fit in 30 days \(one error a day, on days 1 to 29\)/],
     [["gmem", "--memory", "17M", "--folio-size", "2M"], /^mfr-lab: --memory: .*not a whole number of 2M folios/],
-    [["zap-cost", "--region", "1K"], /^mfr-lab: --region: 1024 is out of range/],
+    [["zap-cost", "--region", "1K"], /--region <size>' argument '1K' is invalid\. 1K is out of range \(use 4K to /],
   ])("a bad flag %j gets one line naming it, exit 2, no stack trace", (args, flag) => {
     const r = cli(...(args as string[]));
     expect(r.code).toBe(2);

@@ -1,11 +1,13 @@
 // `npm start` for real: scripts/start.mjs sets up what is missing, then JupyterLab must serve the
-// course notebooks on 127.0.0.1 only, keep its token, and start the TypeScript (tslab) kernel.
+// course notebooks on 127.0.0.1 only, keep its token, offer no terminal, and start the TypeScript
+// (tslab) kernel; a SIGTERM to `npm start` ends JupyterLab and its kernels.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { createServer, connect } from "node:net";
 import { networkInterfaces } from "node:os";
 import { join } from "node:path";
 import { readdirSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { processesWith } from "./servers.js";
 
 const ROOT = join(__dirname, "..");
 
@@ -85,6 +87,12 @@ describe("npm start: JupyterLab with the course notebooks and the TypeScript ker
     for (const addr of outside) expect(await accepts(addr, port), `JupyterLab must not listen on ${addr}`).toBe(false);
   });
 
+  it("offers no terminal (a shell as this user, a root shell when run as root)", async () => {
+    const r = await api("/api/terminals", { method: "POST" });
+    expect(r.status, "terminals are off (--ServerApp.terminals_enabled=False)").toBe(404);
+    expect((await api("/api/terminals")).status).toBe(404);
+  });
+
   it("keeps its token: the API refuses a request without it", async () => {
     expect((await api("/api/kernelspecs", {}, false)).status).toBe(403);
     expect((await api("/api/kernelspecs")).status).toBe(200);
@@ -122,5 +130,32 @@ describe("npm start: JupyterLab with the course notebooks and the TypeScript ker
     const out = JSON.parse(r.stdout.trim().split("\n").pop()!) as { result: string | null; stream: string };
     expect((out.result ?? out.stream).trim(), "262,144 4K GFNs in a 1G folio, computed by the library in the kernel").toBe("262144");
     expect((await api(`/api/kernels/${id}`, { method: "DELETE" })).status).toBe(204);
+  });
+});
+
+describe("npm start stops cleanly", { timeout: 180_000 }, () => {
+  it("a SIGTERM to npm ends JupyterLab and everything it started; nothing is left listening", async () => {
+    const port = await freePort();
+    let out = "";
+    const npm = spawn("npm", ["start", "--", "--no-browser", `--ServerApp.port=${port}`, "--ServerApp.port_retries=0"], { cwd: ROOT, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+    npm.stdout!.on("data", (d: Buffer) => (out += d.toString()));
+    npm.stderr!.on("data", (d: Buffer) => (out += d.toString()));
+    try {
+      const deadline = Date.now() + 120_000;
+      while (Date.now() < deadline && !(await accepts("127.0.0.1", port))) await new Promise((r) => setTimeout(r, 300));
+      expect(await accepts("127.0.0.1", port), `JupyterLab did not start:\n${out}`).toBe(true);
+      process.kill(npm.pid!, "SIGTERM");
+      const mine = () => processesWith(`--ServerApp.port=${port}`);
+      const gone = Date.now() + 30_000;
+      while (Date.now() < gone && ((await accepts("127.0.0.1", port)) || mine().length > 0)) await new Promise((r) => setTimeout(r, 300));
+      expect(await accepts("127.0.0.1", port), "JupyterLab still listens after SIGTERM to npm start").toBe(false);
+      expect(mine(), "processes left after SIGTERM to npm start").toEqual([]);
+    } finally {
+      try {
+        process.kill(-npm.pid!, "SIGKILL");
+      } catch {
+        /* gone */
+      }
+    }
   });
 });

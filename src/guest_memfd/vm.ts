@@ -161,6 +161,8 @@ export class GuestMemfdVm {
   private readonly zappedFolios = new Map<number, Set<number>>();
   /** split-then-zap: single zapped 4K GFNs. */
   private readonly zapped4k = new Set<number>();
+  /** split-then-zap: 2M block number → zapped 4K GFNs in it, so counting a folio's costs no scan of zapped4k. */
+  private readonly zappedPerBlock = new Map<number, number>();
   /** split-then-zap: folio number → global 2M block numbers split to 4K (for a 2M folio, the folio itself). */
   private readonly splitFolios = new Map<number, Set<number>>();
   private exits = 0;
@@ -246,16 +248,23 @@ export class GuestMemfdVm {
     if (refaulted) return refaulted.size;
     const split = this.splitFolios.get(f);
     const [a, b] = this.folioGfns(f);
-    const zappedIn = (lo: number, hi: number) => {
-      let n = 0;
-      for (const g of this.zapped4k) if (g >= lo && g < hi) n++;
-      return n;
-    };
-    if (!split) return this.folioPages === 1 ? 1 - zappedIn(a, b) : 1;
-    if (this.folioSize === "2M") return PAGES_2M - zappedIn(a, b);
+    if (!split) return this.folioPages === 1 ? 1 - this.zappedIn(a, b) : 1;
+    if (this.folioSize === "2M") return PAGES_2M - this.zappedIn(a, b);
     let leaves = PAGES_2M - split.size; // 2M leaves left whole
-    for (const blk of split) leaves += PAGES_2M - zappedIn(this.baseGfn + blk * PAGES_2M, this.baseGfn + (blk + 1) * PAGES_2M);
+    for (const blk of split) leaves += PAGES_2M - (this.zappedPerBlock.get(blk) ?? 0);
     return leaves;
+  }
+
+  /** Zapped 4K GFNs in [lo, hi): one GFN (a 4K folio) or whole 2M blocks; never a scan of all zapped GFNs. */
+  private zappedIn(lo: number, hi: number): number {
+    if (hi - lo < PAGES_2M) {
+      let n = 0;
+      for (let g = lo; g < hi; g++) if (this.zapped4k.has(g)) n++;
+      return n;
+    }
+    let n = 0;
+    for (let blk = (lo - this.baseGfn) / PAGES_2M; blk < (hi - this.baseGfn) / PAGES_2M; blk++) n += this.zappedPerBlock.get(blk) ?? 0;
+    return n;
   }
 
   private healthyLostIn(f: number): number {
@@ -326,9 +335,7 @@ export class GuestMemfdVm {
     const refaulted = this.zappedFolios.get(f);
     if (refaulted) return this.folioPages - refaulted.size;
     const [a, b] = this.folioGfns(f);
-    let n = 0;
-    for (const g of this.zapped4k) if (g >= a && g < b) n++;
-    return n;
+    return this.zappedIn(a, b);
   }
 
   /** The split-then-zap proposal: split 1G → 2M → 4K where needed, zap only the poisoned 4K. */
@@ -345,7 +352,11 @@ export class GuestMemfdVm {
       if (this.folioSize === "1G" && !split.has(blk)) steps.push(`split the 2M folio holding GFN ${hex(gfn)} into 512 × 4K folios`);
       split.add(blk);
     }
-    this.zapped4k.add(gfn);
+    if (!this.zapped4k.has(gfn)) {
+      this.zapped4k.add(gfn);
+      const blk = Math.floor((gfn - this.baseGfn) / PAGES_2M);
+      this.zappedPerBlock.set(blk, (this.zappedPerBlock.get(blk) ?? 0) + 1);
+    }
     steps.push(`kvm_gmem_invalidate_start(index, index + 1): zap GFN ${hex(gfn)} only; its 4K folio keeps PG_hwpoison`);
   }
 

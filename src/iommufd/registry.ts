@@ -2,6 +2,7 @@
 // holders, RLIMIT_MEMLOCK accounting, IO page tables with their IOTLBs, the DMA path, the
 // invariants and the measurements. It registers one MachineNotifier and fans it out.
 import type { Machine } from "../mfr/machine.js";
+import { lastStepChanges, type StepChanges } from "../mfr/invariants.js";
 import { ENOMEM } from "../mfr/constants.js";
 import type { IommuEventWhat, InvariantName } from "../mfr/events.js";
 import { folioNrPages, folioTest, PG_hugetlb, PG_hugetlb_freed, PG_hwpoison, type Folio } from "../mfr/mm/folio.js";
@@ -124,6 +125,11 @@ export class IoDomain {
     return undefined;
   }
 
+  /** The mapping records (one per iopt_area or vfio_dma), for the registry's change detection. */
+  mappings(): IterableIterator<object> {
+    return this.maps.values();
+  }
+
   ptes(): IoPte[] {
     const out: IoPte[] = [];
     for (const mp of this.maps.values()) out.push(...mp.ptes);
@@ -177,6 +183,12 @@ export class IoDomain {
 
 function hex(n: number): string {
   return `0x${n.toString(16)}`;
+}
+
+function sameShape(a: number[], b: number[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 const registries = new WeakMap<Machine, PinRegistry>();
@@ -331,7 +343,68 @@ export class PinRegistry {
    * pinned folio is still allocated, every IOPTE and every live IOTLB entry points into a pinned
    * folio (no stale translation). Also records the pinning pressure over time.
    */
-  private afterStep(_deep: boolean): void {
+  private afterStep(deep: boolean): void {
+    // Incremental: when neither the pin holders, the IO page tables, the machine's own pins nor
+    // any pinned folio changed in this step, the pin invariants and the pressure cannot have
+    // changed either: only the IOTLBs (which a DMA fills) are checked. Otherwise, the whole walk.
+    const changes = deep ? undefined : lastStepChanges(this.m);
+    const shape = this.shape();
+    if (changes && this.lastShape !== undefined && sameShape(shape, this.lastShape) && !this.touchesPinned(changes)) {
+      this.checkIotlbs();
+      return;
+    }
+    this.lastShape = shape;
+    this.walkAll();
+  }
+
+  /** Pinned folios (iommufd, VFIO and the machine's own pins) at the last whole walk. */
+  private pinnedAtWalk = new Set<Folio>();
+  private lastShape: number[] | undefined;
+  private readonly ids = new WeakMap<object, number>();
+  private nextShapeId = 1;
+
+  private idOf(o: object): number {
+    let id = this.ids.get(o);
+    if (id === undefined) this.ids.set(o, (id = this.nextShapeId++));
+    return id;
+  }
+
+  /** Who holds pins, with which runs and counts, which IO mappings exist, the machine's pins: as numbers to compare. */
+  private shape(): number[] {
+    const out: number[] = [];
+    for (const h of this.holders) out.push(this.idOf(h), this.idOf(h.runs), h.npinned);
+    out.push(-1);
+    for (const d of this.domains) {
+      out.push(this.idOf(d));
+      for (const mp of d.mappings()) out.push(this.idOf(mp));
+    }
+    out.push(-2, this.m.pins.length);
+    for (const p of this.m.pins) out.push(this.idOf(p.folio));
+    return out;
+  }
+
+  private touchesPinned(c: StepChanges): boolean {
+    for (const f of c.folios) if (this.pinnedAtWalk.has(f)) return true;
+    for (const f of c.gone) if (this.pinnedAtWalk.has(f)) return true;
+    for (const pfn of c.bad) {
+      const f = this.m.mem.pageFolio(pfn);
+      if (f && this.pinnedAtWalk.has(f)) return true;
+    }
+    return false;
+  }
+
+  private checkIotlbs(): void {
+    for (const d of this.domains) {
+      for (const tr of d.iotlb.live()) {
+        const p = d.walk(tr.iova);
+        if (!p || p.pfn !== tr.pfn || p.size !== tr.size || p.iova !== tr.iova) {
+          this.violation("iommu-stale-translation", `iotlb:${d.name}:${tr.iova}:${tr.pfn}`, `[${d.name}] the IOTLB still translates IOVA ${hex(tr.iova)} to pfn ${tr.pfn}, which the IO page table no longer maps`);
+        }
+      }
+    }
+  }
+
+  private walkAll(): void {
     const m = this.m;
     const folios = this.pinnedFolios();
     const machinePins = new Map<Folio, number>();
@@ -364,18 +437,14 @@ export class PinRegistry {
       if (k !== null) this.violation("iommu-pin-accounting", `${what}:${k}:${m.log.step}`, `${what} of ${k} is ${got.get(k) ?? 0} pages, the pin holders account for ${want.get(k) ?? 0}`);
     }
     const pinnedSet = new Set(folios.keys());
+    this.pinnedAtWalk = new Set([...pinnedSet, ...machinePins.keys()]);
     for (const d of this.domains) {
       for (const p of d.ptes()) {
         const f = m.mem.pageFolio(p.pfn);
         if (!f || !pinnedSet.has(f)) this.violation("iommu-stale-translation", `pte:${d.name}:${p.iova}:${p.pfn}`, `[${d.name}] IOPTE ${hex(p.iova)} → pfn ${p.pfn} is not backed by a pinned folio`);
       }
-      for (const tr of d.iotlb.live()) {
-        const p = d.walk(tr.iova);
-        if (!p || p.pfn !== tr.pfn || p.size !== tr.size || p.iova !== tr.iova) {
-          this.violation("iommu-stale-translation", `iotlb:${d.name}:${tr.iova}:${tr.pfn}`, `[${d.name}] the IOTLB still translates IOVA ${hex(tr.iova)} to pfn ${tr.pfn}, which the IO page table no longer maps`);
-        }
-      }
     }
+    this.checkIotlbs();
     if (this.holders.size > 0 || this.history.length > 0) {
       let pinnedPages = 0;
       for (const h of this.holders) pinnedPages += h.npinned;

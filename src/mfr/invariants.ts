@@ -2,7 +2,10 @@ import type { PageSize } from "../core/units.js";
 import type { InvariantName } from "./events.js";
 import type { Machine, MfStats } from "./machine.js";
 import { allEntries } from "./mm/util.js";
-import { folioNrPages, folioTest, PG_hugetlb, PG_hugetlb_freed, PG_hwpoison } from "./mm/folio.js";
+import { folioNrPages, folioTest, PG_hugetlb, PG_hugetlb_freed, PG_hwpoison, type Folio } from "./mm/folio.js";
+import { getEntry } from "./mm/pagetable.js";
+import type { Pte, Task } from "./mm/process.js";
+import { setStepWatch, type MemWatch } from "./mm/watch.js";
 
 /** Violations already reported, so a broken state is logged once, not after every later step. */
 const reported = new WeakMap<Machine, Set<string>>();
@@ -24,35 +27,272 @@ function report(m: Machine, name: InvariantName, key: string, detail: string): v
  * - every frame is accounted for: reserved + free + in folios + taken off = all frames
  *   (`deep` also checks that no two of these overlap);
  * - no page-table entry points to a frame without a live folio.
+ * After a step (`deep` false) only what the step changed is looked at (see Tracker); `deep`, or
+ * a machine not tracked, walks the whole state.
  */
 export function checkInvariants(m: Machine, deep: boolean): void {
-  const mem = m.mem;
-  for (const [pfn, seq] of mem.badFrames) {
-    if (mem.buddy.isFree(pfn)) {
-      report(m, "poisoned-frame-free", `${pfn}`, `poisoned pfn ${pfn} is on the buddy free lists and can be handed out`);
-    }
-    const f = mem.pageFolio(pfn);
-    if (f && f.allocSeq > seq && !folioTest(f, PG_hugetlb_freed)) {
-      report(m, "poisoned-frame-allocated", `${pfn}:${f.allocSeq}`, `poisoned pfn ${pfn} was handed out again (folio at pfn ${f.pfn})`);
-    }
+  const t = trackers.get(m);
+  if (!deep && t && !t.full && !walksEveryStep(m)) {
+    t.check();
+    return;
   }
+  checkAll(m, deep);
+  if (t) t.clear();
+}
+
+/** The whole-state check: every bad frame, every folio, every page-table entry. */
+function checkAll(m: Machine, deep: boolean): void {
+  const mem = m.mem;
+  for (const pfn of mem.badFrames.keys()) checkBadFrame(m, pfn);
   let folioFrames = 0;
   for (const f of mem.folios.values()) {
     folioFrames += folioNrPages(f);
-    if (f.ref < 0 || f.mapcount < 0) report(m, "refcount-negative", `${f.pfn}`, `folio at pfn ${f.pfn} has refcount ${f.ref}, mapcount ${f.mapcount}`);
+    checkCounts(m, f);
   }
+  checkAccounting(m, folioFrames);
+  if (deep) checkOverlap(m);
+  for (const e of allEntries(m)) checkEntry(m, e.task, e.base, e.size, e.pte);
+}
+
+function checkBadFrame(m: Machine, pfn: number): void {
+  const mem = m.mem;
+  const seq = mem.badFrames.get(pfn);
+  if (seq === undefined) return;
+  if (mem.buddy.isFree(pfn)) {
+    report(m, "poisoned-frame-free", `${pfn}`, `poisoned pfn ${pfn} is on the buddy free lists and can be handed out`);
+  }
+  const f = mem.pageFolio(pfn);
+  if (f && f.allocSeq > seq && !folioTest(f, PG_hugetlb_freed)) {
+    report(m, "poisoned-frame-allocated", `${pfn}:${f.allocSeq}`, `poisoned pfn ${pfn} was handed out again (folio at pfn ${f.pfn})`);
+  }
+}
+
+function checkCounts(m: Machine, f: Folio): void {
+  if (f.ref < 0 || f.mapcount < 0) report(m, "refcount-negative", `${f.pfn}`, `folio at pfn ${f.pfn} has refcount ${f.ref}, mapcount ${f.mapcount}`);
+}
+
+function checkAccounting(m: Machine, folioFrames: number): void {
+  const mem = m.mem;
   const sum = mem.reservedFrames + mem.buddy.nrFree + folioFrames + mem.takenOff.size;
   if (sum !== mem.nrFrames || folioFrames !== mem.folioFrames) {
     report(m, "frame-accounting", `${m.log.step}`, `reserved ${mem.reservedFrames} + free ${mem.buddy.nrFree} + folios ${folioFrames} + taken off ${mem.takenOff.size} = ${sum}, not ${mem.nrFrames}`);
   }
-  if (deep) checkOverlap(m);
-  for (const e of allEntries(m)) {
-    if (e.pte.hwpoison) continue;
-    const f = mem.pageFolio(e.pte.pfn);
-    if (!f || f.pfn + folioNrPages(f) < e.pte.pfn + (e.size === "4K" ? 1 : e.size === "2M" ? 512 : 262144)) {
-      report(m, "pte-to-freed-frame", `${e.task.pid}:${e.base}`, `process ${e.task.pid} maps ${e.size} at ${e.base.toString(16)} to pfn ${e.pte.pfn}, which is not an allocated folio`);
+}
+
+function checkEntry(m: Machine, task: Task, base: number, size: PageSize, pte: { pfn: number; hwpoison: boolean }): void {
+  if (pte.hwpoison) return;
+  const f = m.mem.pageFolio(pte.pfn);
+  if (!f || f.pfn + folioNrPages(f) < pte.pfn + (size === "4K" ? 1 : size === "2M" ? 512 : 262144)) {
+    report(m, "pte-to-freed-frame", `${task.pid}:${base}`, `process ${task.pid} maps ${size} at ${base.toString(16)} to pfn ${pte.pfn}, which is not an allocated folio`);
+  }
+}
+
+// ---- Incremental checking ---------------------------------------------------------------------
+
+const trackers = new WeakMap<Machine, Tracker>();
+const fullEveryStep = new WeakSet<Machine>();
+
+let fullEverywhere = false;
+
+/** For tests and benchmarks: check `m` by walking the whole state after every step, as before. */
+export function fullCheckEveryStep(m: Machine, on = true): void {
+  if (on) fullEveryStep.add(m);
+  else fullEveryStep.delete(m);
+}
+
+/** The same for every machine, including those a caller creates inside (runScenario); for tests. */
+export function fullChecksEverywhere(on: boolean): void {
+  fullEverywhere = on;
+}
+
+function walksEveryStep(m: Machine): boolean {
+  return fullEverywhere || fullEveryStep.has(m);
+}
+
+/**
+ * Called by Machine.step() before the step runs: routes the step's changes to the machine's
+ * tracker (created on first use). Returns what to call when the step is over.
+ */
+export function watchStep(m: Machine): () => void {
+  if (!m.opts.checkEveryStep) return noop;
+  let t = trackers.get(m);
+  if (!t) trackers.set(m, (t = new Tracker(m)));
+  const prev = setStepWatch(t);
+  return () => void setStepWatch(prev);
+}
+const noop = (): void => undefined;
+
+const BAD_BLOCK = 1024;
+const PTE_BLOCK = 512;
+
+/**
+ * What changed since the last check, and the indexes that make checking a change cheap: bad
+ * frames by 4M block, present page-table entries by the 2M block they point into, and the frames
+ * in folios. Cost per step: the frames freed, the folios touched and the entries set or cleared,
+ * each with a constant number of lookups (a freed or removed 1G range: its 512 blocks).
+ */
+class Tracker implements MemWatch {
+  /** The first check after creation walks everything (state from before tracking began). */
+  full = true;
+  private readonly folios = new Set<Folio>();
+  /** Folios that entered the folio map since the last check (allocated, split off). */
+  private readonly added = new Set<Folio>();
+  private readonly gone = new Set<Folio>();
+  private readonly freedRanges: [number, number][] = [];
+  private readonly newBad = new Set<number>();
+  /** Entries set since the last check. */
+  private readonly newEntries: Pte[] = [];
+  private readonly badBlocks = new Map<number, Set<number>>();
+  /** Present, healthy entries by the 2M block of the frame they point to, and where each one is. */
+  private readonly entryBlocks = new Map<number, Set<Pte>>();
+  private readonly where = new Map<Pte, Loc>();
+  private readonly counted = new Set<Folio>();
+  private folioFrames = 0;
+
+  constructor(private readonly m: Machine) {
+    const mem = m.mem;
+    for (const pfn of mem.badFrames.keys()) this.indexBad(pfn);
+    for (const f of mem.folios.values()) this.count(f);
+    for (const e of allEntries(m)) this.index(e.pte as Pte, { t: e.task, base: e.base, size: e.size });
+    mem.watch = this;
+  }
+
+  // MemWatch: called as the step changes things.
+  folio(f: Folio): void {
+    this.folios.add(f);
+    if (!this.counted.has(f) && this.m.mem.folios.get(f.pfn) === f) {
+      this.count(f);
+      this.added.add(f);
     }
   }
+  folioGone(f: Folio): void {
+    this.gone.add(f);
+    if (this.counted.delete(f)) this.folioFrames -= folioNrPages(f);
+  }
+  freed(pfn: number, count: number): void {
+    this.freedRanges.push([pfn, count]);
+  }
+  bad(pfn: number): void {
+    this.newBad.add(pfn);
+    this.indexBad(pfn);
+  }
+  pte(t: Task, base: number, size: PageSize, old: Pte | undefined, now: Pte | undefined): void {
+    if (old) this.unindex(old);
+    if (now) {
+      this.index(now, { t, base, size });
+      if (!now.hwpoison) this.newEntries.push(now);
+    }
+  }
+
+  private count(f: Folio): void {
+    this.counted.add(f);
+    this.folioFrames += folioNrPages(f);
+  }
+
+  private indexBad(pfn: number): void {
+    const b = Math.floor(pfn / BAD_BLOCK);
+    let s = this.badBlocks.get(b);
+    if (!s) this.badBlocks.set(b, (s = new Set()));
+    s.add(pfn);
+  }
+
+  /** Bad frames in [pfn, pfn + count), from the block index (frames unpoisoned since are skipped later). */
+  private *badIn(pfn: number, count: number): IterableIterator<number> {
+    for (let b = Math.floor(pfn / BAD_BLOCK); b <= Math.floor((pfn + count - 1) / BAD_BLOCK); b++) {
+      const s = this.badBlocks.get(b);
+      if (s) for (const p of s) if (p >= pfn && p < pfn + count) yield p;
+    }
+  }
+
+  private index(pte: Pte, loc: Loc): void {
+    if (pte.hwpoison) return;
+    const b = Math.floor(pte.pfn / PTE_BLOCK);
+    let s = this.entryBlocks.get(b);
+    if (!s) this.entryBlocks.set(b, (s = new Set()));
+    s.add(pte);
+    this.where.set(pte, loc);
+  }
+
+  private unindex(pte: Pte): void {
+    if (!this.where.delete(pte)) return;
+    this.entryBlocks.get(Math.floor(pte.pfn / PTE_BLOCK))?.delete(pte);
+  }
+
+  /** An entry still in its task's page table, of a live task. */
+  private current(pte: Pte): Loc | undefined {
+    const loc = this.where.get(pte);
+    return loc && loc.t.alive && getEntry(loc.t, loc.base, loc.size) === pte ? loc : undefined;
+  }
+
+  /** What the last checked step changed (for subsystems' own incremental checks); undefined after a full walk. */
+  last: StepChanges | undefined;
+
+  clear(): void {
+    this.last = this.full ? undefined : { folios: new Set(this.folios), gone: new Set(this.gone), bad: new Set(this.newBad) };
+    this.full = false;
+    this.folios.clear();
+    this.added.clear();
+    this.gone.clear();
+    this.freedRanges.length = 0;
+    this.newBad.clear();
+    this.newEntries.length = 0;
+  }
+
+  /** The checks of checkAll(), on what changed since the last check. */
+  check(): void {
+    const m = this.m;
+    const mem = m.mem;
+    const bad = new Set<number>(this.newBad);
+    for (const [pfn, count] of this.freedRanges) for (const p of this.badIn(pfn, count)) bad.add(p);
+    const live = [...this.folios].filter((f) => mem.folios.get(f.pfn) === f);
+    // Only a folio that is new can hold a frame that went bad before it was handed out; a folio
+    // whose counts changed keeps its allocation (its bad frames were looked at when they went bad).
+    for (const f of this.added) if (mem.folios.get(f.pfn) === f) for (const p of this.badIn(f.pfn, folioNrPages(f))) bad.add(p);
+    // In the order of the whole-state check: bad frames by when they went bad, then folios, then entries.
+    const order = (p: number): number => mem.badFrames.get(p) ?? -1;
+    for (const p of [...bad].sort((x, y) => order(x) - order(y))) checkBadFrame(m, p);
+    for (const f of live) checkCounts(m, f);
+    checkAccounting(m, this.folioFrames);
+    for (const pte of this.newEntries) {
+      const loc = this.current(pte);
+      if (loc) checkEntry(m, loc.t, loc.base, loc.size, pte);
+    }
+    // Entries into a folio that left the map (freed, dissolved, split into smaller ones).
+    for (const f of this.gone) {
+      const n = folioNrPages(f);
+      for (let b = Math.floor(f.pfn / PTE_BLOCK); b <= Math.floor((f.pfn + n - 1) / PTE_BLOCK); b++) {
+        const s = this.entryBlocks.get(b);
+        if (!s) continue;
+        for (const pte of s) {
+          const loc = this.current(pte);
+          if (loc) checkEntry(m, loc.t, loc.base, loc.size, pte);
+        }
+      }
+    }
+    this.clear();
+  }
+}
+
+/** The folios a step touched or removed and the frames it made bad. */
+export interface StepChanges {
+  folios: ReadonlySet<Folio>;
+  gone: ReadonlySet<Folio>;
+  bad: ReadonlySet<number>;
+}
+
+/**
+ * What the machine's last step changed, for a subsystem's checks after that step (src/iommufd);
+ * undefined when that step was checked by walking the whole machine (nothing narrower is known).
+ */
+export function lastStepChanges(m: Machine): StepChanges | undefined {
+  if (walksEveryStep(m)) return undefined;
+  return trackers.get(m)?.last;
+}
+
+interface Loc {
+  t: Task;
+  base: number;
+  size: PageSize;
 }
 
 /** Every frame belongs to exactly one of: reserved, a free block, a folio, a taken-off page. */

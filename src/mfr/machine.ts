@@ -1,6 +1,6 @@
 import type { MfResult } from "./result.js";
 import { MfrLabError, ParameterError, checkInt } from "../core/errors.js";
-import { PAGE_SHIFT, PAGE_SIZE_SHIFT, parseSize, type PageSize } from "../core/units.js";
+import { formatSize, PAGE_SHIFT, PAGE_SIZE_SHIFT, parseSize, type PageSize } from "../core/units.js";
 import {
   EBUSY, EHWPOISON, EINVAL, EPERM, EOPNOTSUPP, MFD_HUGETLB, MFD_MF_KEEP_UE_MAPPED, MF_ACTION_REQUIRED, MF_COUNT_INCREASED, MF_SW_SIMULATED,
   ORDER_2M, type MceKillPolicy, type MfMsg, type SigbusCode,
@@ -17,7 +17,7 @@ import { softOfflinePage } from "./soft-offline.js";
 import { fileRead, fileSync, fileWrite } from "./file-io.js";
 import { removeMappingRange } from "./policy/memfd-offline.js";
 import type { MfPolicyHooks } from "./policy/hooks.js";
-import { checkInvariants, summarize, type MachineSummary } from "./invariants.js";
+import { checkInvariants, summarize, watchStep, type MachineSummary } from "./invariants.js";
 import { folioPageSize, vmaAddress } from "./mm/util.js";
 import { hasChange, parseKernelVersion, type KernelVersion } from "./kernel-version.js";
 // Re-exported: these used to live here; modules inside src/mfr import them from ./mm/util.js
@@ -343,8 +343,12 @@ export class Machine {
       const vma = t.findVma(addr);
       if (!vma) throw new ParameterError("addr", `no mapping at ${addr.toString(16)}`);
       const unit = vma.file ? vma.file.folioSize : vma.anonHuge && vma.hugetlb ? vma.anonHuge : "4K";
-      const end = addr + parseSize(length, "length");
-      for (let a = addr; a < end; a += unitOf(unit)) this.access(t, a, true);
+      const bytes = parseSize(length, "length");
+      // A THP mapping is walked in 4K steps but faults in 2M folios.
+      checkPopulate(this, bytes, vma.file ? unit : vma.anonHuge ?? unit);
+      const end = addr + bytes;
+      // MAP_POPULATE stops at the first page it cannot fault in (no memory, SIGBUS, …).
+      for (let a = addr; a < end; a += unitOf(unit)) if (this.access(t, a, true).result !== "ok") break;
     });
   }
 
@@ -539,16 +543,21 @@ export class Machine {
     if (this.panicked) throw new MfrLabError("the machine panicked", "vm.memory_failure_recovery was 0");
     this.log.step++;
     this.stepSignals = [];
-    const r = fn();
-    for (const pid of [...this.pendingKills]) {
-      this.pendingKills.delete(pid);
-      if (this.tasks.get(pid)?.alive) this.doExit(pid);
+    const unwatch = watchStep(this); // the step's changes go to the incremental invariant checks
+    try {
+      const r = fn();
+      for (const pid of [...this.pendingKills]) {
+        this.pendingKills.delete(pid);
+        if (this.tasks.get(pid)?.alive) this.doExit(pid);
+      }
+      if (this.opts.checkEveryStep) {
+        checkInvariants(this, false);
+        for (const n of this.notifiers) n.afterStep?.(false);
+      }
+      return r;
+    } finally {
+      unwatch();
     }
-    if (this.opts.checkEveryStep) {
-      checkInvariants(this, false);
-      for (const n of this.notifiers) n.afterStep?.(false);
-    }
-    return r;
   }
 
   /** force_sig_mceerr / send_sig_mceerr / SIGKILL: records the signal; SIGKILL ends the process after the step. */
@@ -788,6 +797,21 @@ export class Machine {
       return done("sigbus");
     }
     return done("ok");
+  }
+}
+
+/** Most pages one populate may fault in: each is a folio and a page-table entry in the model. */
+export const MAX_POPULATE_PAGES = 1 << 18;
+
+/** A populate is checked against the machine before any page is faulted in. */
+function checkPopulate(m: Machine, bytes: number, unit: PageSize): void {
+  const usable = (m.mem.nrFrames - m.mem.reservedFrames) * 4096;
+  if (bytes > usable) {
+    throw new ParameterError("length", `populating ${formatSize(bytes)} needs more than the machine's ${formatSize(usable)} of memory`, "populate less, or give the machine more memory");
+  }
+  const pages = Math.ceil(bytes / unitOf(unit));
+  if (pages > MAX_POPULATE_PAGES) {
+    throw new ParameterError("length", `populating ${formatSize(bytes)} in ${unit} pages faults in ${pages.toLocaleString("en-US")} pages; the model does at most ${MAX_POPULATE_PAGES.toLocaleString("en-US")} at once`, "populate a smaller range, or use huge pages");
   }
 }
 

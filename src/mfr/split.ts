@@ -18,6 +18,7 @@ export function splitFolio(m: Machine, f: Folio, p: number): boolean {
   const maps = m.rmap(f);
   const mem = m.mem;
   mem.folios.delete(f.pfn);
+  mem.watch?.folioGone(f);
   if (f.mapping) f.mapping.pages.delete(f.index);
   for (let i = 0; i < nr; i++) {
     const sub = newFolio(f.pfn + i, 0, f.flags & ~PG_has_hwpoisoned, f.allocSeq);
@@ -31,6 +32,7 @@ export function splitFolio(m: Machine, f: Folio, p: number): boolean {
       sub.mfRefs = f.mfRefs;
     }
     mem.folios.set(sub.pfn, sub);
+    mem.watch?.folio(sub);
     if (f.mapping) f.mapping.pages.set(sub.index, sub);
   }
   for (const r of maps) {

@@ -30,7 +30,19 @@ const offset = z
     }
   });
 
-const name = z.string({ error: "expected a name (a string)" }).regex(/^[A-Za-z_][\w.-]*$/, 'a name is letters, digits, "_", "-" or "." and starts with a letter');
+/**
+ * Names that are also members of every JavaScript object ("__proto__", "constructor",
+ * "toString"…): as keys of a check or of the result they would assert or record nothing.
+ */
+export const RESERVED_NAMES: ReadonlySet<string> = new Set(["__proto__", "prototype", ...Object.getOwnPropertyNames(Object.prototype)]);
+/** Most steps in a scenario, and most processes, memfds or mappings set up. */
+export const MAX_STEPS = 100_000;
+export const MAX_OBJECTS = 10_000;
+
+const name = z
+  .string({ error: "expected a name (a string)" })
+  .regex(/^[A-Za-z_][\w.-]*$/, 'a name is letters, digits, "_", "-" or "." and starts with a letter')
+  .refine((s) => !RESERVED_NAMES.has(s), { error: (i) => `"${String(i.input)}" is reserved (a member of every JavaScript object): choose another name` });
 const hugeSize = z.enum(["2M", "1G"], { error: 'expected "2M" or "1G"' });
 const mceKill = z.enum(["default", "early", "late"], { error: 'expected "early", "late" or "default"' });
 const count = z.number().int().min(0);
@@ -135,7 +147,8 @@ const checkFields = {
   access: z.enum(["ok", "sigbus", "sigsegv", "killed"]).optional(),
   signal: signalCheck.optional(),
   signalCount: z.strictObject({ process: name, count }).optional(),
-  alive: z.record(z.string(), z.boolean()).optional(),
+  // Keys are process names: checked like every name, so "__proto__" is an error, not a no-op.
+  alive: z.record(name, z.boolean({ error: "expected true or false" })).optional(),
   hugetlb: z.strictObject({
     "2M": z.strictObject({ nr: count.optional(), free: count.optional() }).optional(),
     "1G": z.strictObject({ nr: count.optional(), free: count.optional() }).optional(),
@@ -227,11 +240,11 @@ export const ScenarioSchema = z.strictObject({
   description: z.string().optional(),
   seed: z.number().int().min(0).max(0xffffffff).optional(),
   machine: MachineSchema,
-  processes: z.array(processSpec).optional(),
-  memfds: z.array(z.strictObject({ name, ...memfdFields })).optional(),
-  files: z.array(z.strictObject({ name, ...fileFields })).optional(),
-  mappings: z.array(fileAlias(z.strictObject({ name, ...mappingFields }))).optional(),
-  steps: z.array(StepSchema),
+  processes: z.array(processSpec).max(MAX_OBJECTS, { error: `at most ${MAX_OBJECTS} processes` }).optional(),
+  memfds: z.array(z.strictObject({ name, ...memfdFields })).max(MAX_OBJECTS, { error: `at most ${MAX_OBJECTS} memfds` }).optional(),
+  files: z.array(z.strictObject({ name, ...fileFields })).max(MAX_OBJECTS, { error: `at most ${MAX_OBJECTS} files` }).optional(),
+  mappings: z.array(fileAlias(z.strictObject({ name, ...mappingFields }))).max(MAX_OBJECTS, { error: `at most ${MAX_OBJECTS} mappings` }).optional(),
+  steps: z.array(StepSchema).max(MAX_STEPS, { error: `at most ${MAX_STEPS.toLocaleString("en-US")} steps: split the scenario` }),
   expectViolations: z.array(invariantName).optional(),
   expectPanic: z.boolean().optional(),
   decidedBy: z.array(z.string().regex(/^[\w./-]+#\w+$/, "expected a kernel function as path#function, e.g. mm/memory-failure.c#me_huge_page")).optional(),
@@ -244,11 +257,40 @@ export const ScenarioSchema = z.strictObject({
  */
 export const asSpec = (p: unknown): ScenarioSpec => p as ScenarioSpec;
 
-/** One schema problem as "steps[3].size: "12Q" is not a size (…)". */
-export function formatIssue(issue: { path: PropertyKey[]; message: string; code?: string; keys?: string[] }): string {
+/**
+ * The first key anywhere in parsed scenario data that is a reserved name, as a path
+ * ("steps[0].alive.__proto__"), or null. Checked before the schema, which silently drops a
+ * "__proto__" key (so a check naming it would assert nothing).
+ */
+export function reservedKeyPath(data: unknown, path: (string | number)[] = [], depth = 0): (string | number)[] | null {
+  if (data === null || typeof data !== "object" || depth > 64) return null;
+  if (Array.isArray(data)) {
+    for (let i = 0; i < data.length; i++) {
+      const p = reservedKeyPath(data[i], [...path, i], depth + 1);
+      if (p) return p;
+    }
+    return null;
+  }
+  for (const k of Object.keys(data)) {
+    if (RESERVED_NAMES.has(k)) return [...path, k];
+    const p = reservedKeyPath((data as Record<string, unknown>)[k], [...path, k], depth + 1);
+    if (p) return p;
+  }
+  return null;
+}
+
+/** "steps[3].size" from a path. */
+export function formatPath(path: readonly PropertyKey[]): string {
   let where = "";
-  for (const k of issue.path) where += typeof k === "number" ? `[${k}]` : where ? `.${String(k)}` : String(k);
+  for (const k of path) where += typeof k === "number" ? `[${k}]` : where ? `.${String(k)}` : String(k);
+  return where;
+}
+
+/** One schema problem as "steps[3].size: "12Q" is not a size (…)". */
+export function formatIssue(issue: { path: PropertyKey[]; message: string; code?: string; keys?: string[]; issues?: { message: string }[] }): string {
+  const where = formatPath(issue.path);
   let msg = issue.message;
+  if (issue.code === "invalid_key" && issue.issues?.[0]) msg = issue.issues[0].message;
   if (issue.code === "unrecognized_keys" && issue.keys) msg = `unknown field${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((k) => `"${k}"`).join(", ")}`;
   if (issue.code === "invalid_union" && /discriminator/i.test(msg)) msg = `unknown op (use one of ${STEP_OPS.join(", ")})`;
   return where ? `${where}: ${msg}` : msg;

@@ -1,8 +1,11 @@
 // Shared by the exercise tests: which file is under test (the student's file or the reference
-// solution), seeded cases that print their seed on failure, and messages in domain words.
+// solution), the student's code in its own process, seeded cases that print their seed on
+// failure, and messages in domain words.
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { afterAll } from "vitest";
 import { Rng, formatSize } from "../../src/index.js";
+import { openSandbox, RemoteError, SandboxError, type Sandbox } from "../../src/grader/sandbox/judge.js";
 
 export const ROOT = resolve(__dirname, "..", "..");
 
@@ -46,36 +49,56 @@ export function fileUnderTest(id: string): { path: string; shown: string } {
     : { path: join(dir, id, entry.file), shown: `exercises/${id}/${entry.file}` };
 }
 
-const loaded = new Map<string, Promise<unknown>>();
+export interface LoadOptions {
+  /**
+   * Library names this exercise asks the student to write (an "implement" exercise asks for the
+   * mechanism, not a call to the library's finished version). In the student's process each one
+   * is replaced by a stand-in whose use fails the exercise, whatever import path reaches it; the
+   * grader's own objects refuse to hand them out too.
+   */
+  forbid?: readonly string[];
+}
 
-/** Imports the file under test once; a file that does not load fails every test with one clear line. */
-export function loadExercise<T>(id: string): Promise<T> {
+const loaded = new Map<string, Promise<unknown>>();
+const sandboxes: { id: string; sb: Sandbox }[] = [];
+
+function closeSandboxes(): void {
+  for (const { id, sb } of sandboxes.splice(0)) {
+    sb.close();
+    loaded.delete(id);
+  }
+}
+
+/** Time the student's code may run in all, per exercise (the grader's --timeout). */
+export function budgetMs(): number {
+  const t = Number(process.env.MFR_LAB_TIMEOUT_MS);
+  return Number.isFinite(t) && t > 0 ? t : 20_000;
+}
+
+/**
+ * Starts the file under test in its own process (src/grader/sandbox) and returns its exports:
+ * functions and classes are stand-ins whose every call runs in that process, synchronously. The
+ * expected values stay here, computed by this file's own copy of the library, which the
+ * student's code cannot reach. A file that does not load fails every test with one clear line.
+ */
+export function loadExercise<T>(id: string, opts: LoadOptions = {}): Promise<T> {
   let p = loaded.get(id);
   if (!p) {
+    // A judge process may grade several exercises in turn: one student process at a time.
+    closeSandboxes();
     const { path, shown } = fileUnderTest(id);
     p = (async () => {
       if (!existsSync(path)) throw new Error(`${shown} is missing: restore it with git (git checkout -- ${shown})`);
-      try {
-        return await import(path);
-      } catch (e) {
-        throw new Error(`${shown} could not be loaded: ${loadError(e, path, shown)}`);
-      }
+      const sb = await openSandbox({ file: path, shown, exercisesDir: exercisesDir(), root: ROOT, forbid: opts.forbid ?? [], budgetMs: budgetMs() });
+      sandboxes.push({ id, sb });
+      return sb.exports;
     })();
     loaded.set(id, p);
   }
   return p as Promise<T>;
 }
 
-/** A syntax error comes as "Transform failed…", a "[PARSE_ERROR] …" line and a code frame: keep the gist. */
-function loadError(e: unknown, path: string, shown: string): string {
-  const text = (e instanceof Error ? e.message : String(e)).replace(/\x1b\[[0-9;]*m/g, "");
-  const lines = text.split("\n").map((l) => l.trim()).filter((l) => l !== "");
-  const err = lines.find((l) => /\[[A-Z_]*ERROR\]|ERROR:/.test(l));
-  if (!err) return (lines[0] ?? "unknown error").split(path).join(shown);
-  const at = /:(\d+):(\d+)\s*\]?\s*$/.exec(lines.find((l) => /\.ts:\d+:\d+/.test(l)) ?? "");
-  const what = err.replace(/^.*?\[[A-Z_]*ERROR\]\s*/, "").replace(/^.*ERROR:\s*/, "");
-  return `syntax error${at ? ` at line ${at[1]}, column ${at[2]}` : ""}: ${what}`;
-}
+afterAll(closeSandboxes);
 
 export function firstLine(e: unknown): string {
   const m = e instanceof Error ? e.message : String(e);
@@ -104,9 +127,12 @@ export function call<R>(name: string, args: unknown[], fn: () => R): R {
   try {
     return fn();
   } catch (e) {
+    // The grader's own verdicts (time, memory, an ended process, a library name used) read as they are.
+    if (e instanceof SandboxError) throw e;
     const msg = firstLine(e);
     const shown = `${name}(${args.map(show).join(", ")})`;
     if (/^TODO\b/.test(msg)) throw new Error(`${shown} is not written yet (${msg})`);
+    if (e instanceof RemoteError && e.kind === "value") throw new Error(`your ${shown} threw ${msg} (throw an Error, e.g. throw new Error("…"))`);
     throw new Error(`your ${shown} threw ${e instanceof Error ? e.name : "a value"}: ${msg}`);
   }
 }
@@ -131,8 +157,8 @@ export function seeded(id: string, cases: number, body: (rng: Rng, caseNo: numbe
     try {
       body(rng, i);
     } catch (e) {
-      // A stub's TODO is the same for every seed: no replay line.
-      if (/ is not written yet /.test(firstLine(e))) throw e;
+      // A stub's TODO is the same for every seed: no replay line; nor for the grader's own verdicts.
+      if (/ is not written yet /.test(firstLine(e)) || e instanceof SandboxError) throw e;
       throw new Error(`${firstLine(e)} [seed ${seed}, case ${i} of ${cases}; replay: npx mfr-lab grade --only ${id} --seed ${seed}]`);
     }
   }
@@ -141,28 +167,4 @@ export function seeded(id: string, cases: number, body: (rng: Rng, caseNo: numbe
 /** Picks one element of `xs` with the case's Rng. */
 export function pick<T>(rng: Rng, xs: readonly T[]): T {
   return xs[rng.nextInt(xs.length)];
-}
-
-/**
- * An "implement" exercise asks for the mechanism, not a call to the library's finished version:
- * fails if the student's file imports one of `names` from the library (the reference never does).
- */
-export function forbidLibraryUse(id: string, names: readonly string[]): void {
-  const { path, shown } = fileUnderTest(id);
-  const src = readFileSync(path, "utf8").replace(/\/\*[\s\S]*?\*\//g, "").replace(/\/\/.*$/gm, "");
-  const used = new Set<string>();
-  for (const m of src.matchAll(/import\s+(?:type\s+)?\{([^}]*)\}\s*from\s*["'][^"']*src\/[^"']*["']/g)) {
-    for (const part of m[1].split(",")) {
-      const name = part.trim().replace(/^type\s+/, "").split(/\s+as\s+/)[0].trim();
-      if (name) used.add(name);
-    }
-  }
-  for (const m of src.matchAll(/import\s+\*\s+as\s+(\w+)\s+from\s*["'][^"']*src\/[^"']*["']/g)) {
-    for (const n of names) if (new RegExp(`\\b${m[1]}\\s*\\.\\s*${n}\\b`).test(src)) used.add(n);
-  }
-  for (const n of names) {
-    if (used.has(n)) {
-      fail(`${shown} imports the library's ${n}: this exercise asks you to write that logic yourself (the tests compare your answer with ${n})`);
-    }
-  }
 }

@@ -2,7 +2,7 @@
 // return value, replayed against seeded runs of memory_failure(pfn, 0) on the library's Machine.
 import { describe, it } from "vitest";
 import { Machine, PG_swapcache, type MfMsg, type MfResult, type Rng } from "../../src/index.js";
-import { call, fail, forbidLibraryUse, loadExercise, pick, seeded } from "./_harness.js";
+import { call, fail, loadExercise, pick, seeded } from "./_harness.js";
 
 const ID = "ch0-action-result";
 type Mod = typeof import("../../exercises/ch0-action-result/.meta/reference.js");
@@ -48,8 +48,7 @@ function makePage(m: Machine, kind: PageKind, rng: Rng, earlier: number[]): numb
 
 describe("ch0.3 action_result()", () => {
   it("actionResultRet: 0 when the page is handled, -EBUSY otherwise", async () => {
-    const m = await loadExercise<Mod>(ID);
-    forbidLibraryUse(ID, FINISHED);
+    const m = await loadExercise<Mod>(ID, { forbid: FINISHED });
     // The model's action_result() on one page of each kind is the truth.
     const seen = new Map<MfResult, number>();
     seeded(ID, 1, (rng) => {
@@ -70,7 +69,7 @@ describe("ch0.3 action_result()", () => {
   });
 
   it("seeded runs: every return value of memory_failure() and the counters after each error", async () => {
-    const m = await loadExercise<Mod>(ID);
+    const m = await loadExercise<Mod>(ID, { forbid: FINISHED });
     seeded(ID, 12, (rng, caseNo) => {
       const mach = new Machine({ memory: "256M", hugetlb: { "2M": 8 } });
       const mine = { total: 0, ignored: 0, failed: 0, delayed: 0, recovered: 0 };

@@ -2,7 +2,7 @@
 // Machine (src/mfr) and the signal it delivered during memory_failure() is the expected answer.
 import { describe, it } from "vitest";
 import { Machine, MF_ACTION_REQUIRED, type MfrEvent } from "../../src/index.js";
-import { call, fail, forbidLibraryUse, loadExercise, pick, seeded } from "./_harness.js";
+import { call, fail, loadExercise, pick, seeded } from "./_harness.js";
 
 const ID = "ch0-predict-sigbus";
 type Mod = typeof import("../../exercises/ch0-predict-sigbus/.meta/reference.js");
@@ -75,8 +75,7 @@ function randomScenario(rng: import("../../src/index.js").Rng, errors: Scenario[
 
 describe("ch0.1 predict the SIGBUS", () => {
   it("an error the owner consumed: BUS_MCEERR_AR to the owner, and the lsb of the memory", async () => {
-    const m = await loadExercise<Mod>(ID);
-    forbidLibraryUse(ID, FINISHED);
+    const m = await loadExercise<Mod>(ID, { forbid: FINISHED });
     for (const backing of BACKINGS) {
       const s: Scenario = { backing, error: "consumed", earlyKillSysctl: false, owner: "default", sharer: null };
       check(m, s, "owner", runOnModel(s).owner);
@@ -84,7 +83,7 @@ describe("ch0.1 predict the SIGBUS", () => {
   });
 
   it("an error a scrubber found: early kill (sysctl, overridden by prctl) decides who hears of it", async () => {
-    const m = await loadExercise<Mod>(ID);
+    const m = await loadExercise<Mod>(ID, { forbid: FINISHED });
     for (const earlyKillSysctl of [false, true]) {
       for (const owner of POLICIES) {
         const s: Scenario = { backing: "anon-4K", error: "found", earlyKillSysctl, owner, sharer: null };
@@ -94,7 +93,7 @@ describe("ch0.1 predict the SIGBUS", () => {
   });
 
   it("seeded scenarios: every backing, error kind, policy and a sharing process", async () => {
-    const m = await loadExercise<Mod>(ID);
+    const m = await loadExercise<Mod>(ID, { forbid: FINISHED });
     seeded(ID, 40, (rng) => {
       const s = randomScenario(rng);
       const want = runOnModel(s);

@@ -3,7 +3,7 @@
 // released…); the model's unpoison() and the reason it logs are the expected answer.
 import { describe, it } from "vitest";
 import { Machine, PG_hugetlb, PG_hugetlb_raw_hwp_unreliable, PG_hwpoison, type MfrEvent, type Rng } from "../../src/index.js";
-import { call, fail, forbidLibraryUse, loadExercise, pick, seeded } from "./_harness.js";
+import { call, fail, loadExercise, pick, seeded } from "./_harness.js";
 
 const ID = "ch0-unpoison";
 type Mod = typeof import("../../exercises/ch0-unpoison/.meta/reference.js");
@@ -105,8 +105,7 @@ function check(m: Mod, c: Case): void {
 
 describe("ch0.4 unpoison_memory()", () => {
   it("an injected error on a released page is unpoisoned; a hardware error anywhere forbids it", async () => {
-    const m = await loadExercise<Mod>(ID);
-    forbidLibraryUse(ID, FINISHED);
+    const m = await loadExercise<Mod>(ID, { forbid: FINISHED });
     const base: Case = { kind: "anonymous page", poison: "MADV_HWPOISON", pin: false, truncate: false, exit: true, hwElsewhere: false };
     check(m, base);
     check(m, { ...base, poison: "a hardware error" });
@@ -116,14 +115,14 @@ describe("ch0.4 unpoison_memory()", () => {
   });
 
   it("still referenced or with an unreliable raw error list: refused", async () => {
-    const m = await loadExercise<Mod>(ID);
+    const m = await loadExercise<Mod>(ID, { forbid: FINISHED });
     check(m, { kind: "shmem page", poison: "MADV_HWPOISON", pin: false, truncate: false, exit: false, hwElsewhere: false });
     check(m, { kind: "2M HugeTLB memfd page", poison: "MADV_HWPOISON", pin: false, truncate: false, exit: false, hwElsewhere: false });
     check(m, { kind: "2M HugeTLB page, raw list allocation fails", poison: "MADV_HWPOISON", pin: false, truncate: true, exit: true, hwElsewhere: false });
   });
 
   it("seeded page states: the first check that refuses gives the answer", async () => {
-    const m = await loadExercise<Mod>(ID);
+    const m = await loadExercise<Mod>(ID, { forbid: FINISHED });
     seeded(ID, 40, (rng) => check(m, randomCase(rng)));
   });
 });

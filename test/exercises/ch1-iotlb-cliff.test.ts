@@ -2,7 +2,7 @@
 // the student's working set must keep the hit rate ≥ threshold and one more entry's worth must not.
 import { describe, it } from "vitest";
 import { IOTLB_DEFAULTS, PAGE_SIZES, effectivePageSize, pageSizeBytes, simulateIotlb, type IotlbParams, type PageSize } from "../../src/index.js";
-import { bytes, call, fail, forbidLibraryUse, loadExercise, pick, seeded } from "./_harness.js";
+import { bytes, call, fail, loadExercise, pick, seeded } from "./_harness.js";
 
 const ID = "ch1-iotlb-cliff";
 type Mod = typeof import("../../exercises/ch1-iotlb-cliff/.meta/reference.js");
@@ -16,8 +16,7 @@ function describeIotlb(p: Partial<IotlbParams>): string {
 
 describe("ch1.4 IOTLB cliff", () => {
   it("entryBytes: min(guest stage-1 page, host stage-2 page) for every pair", async () => {
-    const m = await loadExercise<Mod>(ID);
-    forbidLibraryUse(ID, FINISHED);
+    const m = await loadExercise<Mod>(ID, { forbid: FINISHED });
     for (const guestPageSize of PAGE_SIZES) {
       for (const pageSize of PAGE_SIZES) {
         const want = pageSizeBytes(effectivePageSize(guestPageSize, pageSize));
@@ -31,8 +30,7 @@ describe("ch1.4 IOTLB cliff", () => {
   });
 
   it("findCliff: seeded IOTLBs, ring and uniform DMA patterns", async () => {
-    const m = await loadExercise<Mod>(ID);
-    forbidLibraryUse(ID, FINISHED);
+    const m = await loadExercise<Mod>(ID, { forbid: FINISHED });
     seeded(ID, 8, (rng) => {
       const entries = pick(rng, [16, 32, 64, 128]);
       const ways = pick(rng, [entries, entries, entries / 4]);

@@ -2,7 +2,7 @@
 // traces against the library's LruTlb (a one-set LruTlb is one LRU set).
 import { describe, it } from "vitest";
 import { LruTlb } from "../../src/index.js";
-import { call, fail, forbidLibraryUse, loadExercise, pick, seeded } from "./_harness.js";
+import { call, fail, loadExercise, pick, seeded } from "./_harness.js";
 
 const ID = "ch1-lru-tlb-set";
 type Mod = typeof import("../../exercises/ch1-lru-tlb-set/.meta/reference.js");
@@ -10,8 +10,7 @@ const FINISHED = ["LruTlb", "TlbHierarchy", "simulateTlb", "runTrace"];
 
 describe("ch1.3 LRU TLB set", () => {
   it("a set starts empty, fills without evicting until full, then evicts the least recently used", async () => {
-    const m = await loadExercise<Mod>(ID);
-    forbidLibraryUse(ID, FINISHED);
+    const m = await loadExercise<Mod>(ID, { forbid: FINISHED });
     const set = call("new LruSet", [4], () => new m.LruSet(4));
     for (const t of [10, 11, 12, 13]) {
       const v = call("fill", [t], () => set.fill(t));
@@ -29,7 +28,7 @@ describe("ch1.3 LRU TLB set", () => {
   });
 
   it("LruSet.access matches a one-set LruTlb on seeded traces (hits, contents, evictions)", async () => {
-    const m = await loadExercise<Mod>(ID);
+    const m = await loadExercise<Mod>(ID, { forbid: FINISHED });
     seeded(ID, 12, (rng, caseNo) => {
       const ways = pick(rng, [1, 2, 4, 8, 12, 16]);
       const universe = ways + 1 + rng.nextInt(2 * ways + 2);
@@ -56,8 +55,7 @@ describe("ch1.3 LRU TLB set", () => {
   });
 
   it("SetAssociativeTlb matches LruTlb hit for hit on seeded traces", async () => {
-    const m = await loadExercise<Mod>(ID);
-    forbidLibraryUse(ID, FINISHED);
+    const m = await loadExercise<Mod>(ID, { forbid: FINISHED });
     seeded(ID, 10, (rng) => {
       const ways = pick(rng, [1, 2, 4, 8]);
       const sets = pick(rng, [1, 2, 4, 8, 16]);

@@ -2,7 +2,7 @@
 // src/pgtable/walk.ts on every case and on seeded ones.
 import { describe, it } from "vitest";
 import { PAGE_SIZES, effectivePageSize, nestedWalkRefs, walkLevels, walkRefs2D, type PageSize } from "../../src/index.js";
-import { call, fail, forbidLibraryUse, loadExercise, pick, seeded } from "./_harness.js";
+import { call, fail, loadExercise, pick, seeded } from "./_harness.js";
 
 const ID = "ch1-nested-walk";
 type Mod = typeof import("../../exercises/ch1-nested-walk/.meta/reference.js");
@@ -11,8 +11,7 @@ const LEVELS: (4 | 5)[] = [4, 5];
 
 describe("ch1.2 nested walk", () => {
   it("walkLevels: where the leaf of each page size sits, 4- and 5-level paging", async () => {
-    const m = await loadExercise<Mod>(ID);
-    forbidLibraryUse(ID, FINISHED);
+    const m = await loadExercise<Mod>(ID, { forbid: FINISHED });
     for (const levels of LEVELS) {
       for (const size of PAGE_SIZES) {
         const want = walkLevels(size, levels);
@@ -23,14 +22,13 @@ describe("ch1.2 nested walk", () => {
   });
 
   it("walkRefs2D: 24 references for a 4-level guest on a 4-level host", async () => {
-    const m = await loadExercise<Mod>(ID);
-    forbidLibraryUse(ID, FINISHED);
+    const m = await loadExercise<Mod>(ID, { forbid: FINISHED });
     const got = call("walkRefs2D", [4, 4], () => m.walkRefs2D(4, 4));
     if (got !== 24) fail(`a nested walk with a 4-level guest and a 4-level host reads 24 page-table entries (Bhargava et al., ASPLOS 2008), but your walkRefs2D(4, 4) returned ${got}`);
   });
 
   it("walkRefs2D: seeded guest and host depths", async () => {
-    const m = await loadExercise<Mod>(ID);
+    const m = await loadExercise<Mod>(ID, { forbid: FINISHED });
     seeded(ID, 20, (rng) => {
       const n = 1 + rng.nextInt(5);
       const h = 1 + rng.nextInt(5);
@@ -41,8 +39,7 @@ describe("ch1.2 nested walk", () => {
   });
 
   it("effectivePageSize: every guest/host pair", async () => {
-    const m = await loadExercise<Mod>(ID);
-    forbidLibraryUse(ID, FINISHED);
+    const m = await loadExercise<Mod>(ID, { forbid: FINISHED });
     for (const g of PAGE_SIZES) {
       for (const h of PAGE_SIZES) {
         const want = effectivePageSize(g, h);
@@ -53,7 +50,7 @@ describe("ch1.2 nested walk", () => {
   });
 
   it("nestedWalkRefs: seeded guest/host page sizes, 4- and 5-level paging", async () => {
-    const m = await loadExercise<Mod>(ID);
+    const m = await loadExercise<Mod>(ID, { forbid: FINISHED });
     seeded(ID, 20, (rng) => {
       const g: PageSize = pick(rng, PAGE_SIZES);
       const h: PageSize = pick(rng, PAGE_SIZES);

@@ -4,7 +4,7 @@ import { describe, it } from "vitest";
 import {
   AddressSpace, CPU_PRESETS, PAGE_SIZES, TlbHierarchy, type PageSize, type TlbHierarchyConfig,
 } from "../../src/index.js";
-import { Named, bytes, call, fail, forbidLibraryUse, loadExercise, pick, seeded } from "./_harness.js";
+import { Named, bytes, call, fail, loadExercise, pick, seeded } from "./_harness.js";
 
 const ID = "ch1-tlb-reach";
 type Mod = typeof import("../../exercises/ch1-tlb-reach/.meta/reference.js");
@@ -14,8 +14,7 @@ const ENTRY_COUNTS = [8, 16, 32, 64, 96, 128, 256, 512, 1024, 1536, 2048, 3072, 
 
 describe("ch1.1 TLB reach", () => {
   it("tlbReach: entries × page size, for seeded TLB sizes", async () => {
-    const m = await loadExercise<Mod>(ID);
-    forbidLibraryUse(ID, FINISHED);
+    const m = await loadExercise<Mod>(ID, { forbid: FINISHED });
     seeded(ID, 30, (rng) => {
       const entries = pick(rng, ENTRY_COUNTS);
       const size = pick(rng, PAGE_SIZES);
@@ -27,8 +26,7 @@ describe("ch1.1 TLB reach", () => {
   });
 
   it("presetReach: the CPU presets of Chapter 1 (Golden Cove, Skylake-SP, Zen 4)", async () => {
-    const m = await loadExercise<Mod>(ID);
-    forbidLibraryUse(ID, FINISHED);
+    const m = await loadExercise<Mod>(ID, { forbid: FINISHED });
     for (const [name, cpu] of Object.entries(CPU_PRESETS)) {
       for (const size of PAGE_SIZES) {
         const want = new TlbHierarchy(cpu).reachBytes(size);
@@ -39,7 +37,7 @@ describe("ch1.1 TLB reach", () => {
   });
 
   it("presetReach: seeded made-up hierarchies (sizes missing from L1 or STLB)", async () => {
-    const m = await loadExercise<Mod>(ID);
+    const m = await loadExercise<Mod>(ID, { forbid: FINISHED });
     seeded(ID, 25, (rng) => {
       const l1: TlbHierarchyConfig["l1"] = {};
       for (const s of PAGE_SIZES) if (rng.next() < 0.7) l1[s] = { entries: pick(rng, [4, 8, 16, 32, 64]), ways: 4 };
@@ -58,8 +56,7 @@ describe("ch1.1 TLB reach", () => {
   });
 
   it("translationsAfterSplit: matches AddressSpace.split on seeded guests", async () => {
-    const m = await loadExercise<Mod>(ID);
-    forbidLibraryUse(ID, FINISHED);
+    const m = await loadExercise<Mod>(ID, { forbid: FINISHED });
     seeded(ID, 20, (rng) => {
       const regions = 1 + rng.nextInt(4096);
       const guest = regions * 2 * 1024 * 1024;

@@ -3,7 +3,7 @@
 // the student's rules must predict what the model did.
 import { describe, it } from "vitest";
 import { EINVAL, MFD_ALLOW_SEALING, MFD_CLOEXEC, MFD_HUGETLB, MFD_MF_KEEP_UE_MAPPED, Machine, type Rng } from "../../src/index.js";
-import { call, fail, forbidLibraryUse, loadExercise, pick, seeded } from "./_harness.js";
+import { call, fail, loadExercise, pick, seeded } from "./_harness.js";
 
 const ID = "ch2-keep-ue-decision";
 type Mod = typeof import("../../exercises/ch2-keep-ue-decision/.meta/reference.js");
@@ -70,8 +70,7 @@ function what(d: Drawn): string {
 
 describe("ch2.1 keep-UE-mapped decision", () => {
   it("memfdCreateRet: the flag needs MFD_HUGETLB (sanitize_flags)", async () => {
-    const m = await loadExercise<Mod>(ID);
-    forbidLibraryUse(ID, FINISHED);
+    const m = await loadExercise<Mod>(ID, { forbid: FINISHED });
     seeded(ID, 16, (rng) => {
       const d = draw(rng);
       const mm = new Machine({ memory: "64M", hugetlb: { "2M": 1 } });
@@ -83,8 +82,7 @@ describe("ch2.1 keep-UE-mapped decision", () => {
   });
 
   it("ueOutcome: what the process sees after the errors, checked against the Machine", async () => {
-    const m = await loadExercise<Mod>(ID);
-    forbidLibraryUse(ID, FINISHED);
+    const m = await loadExercise<Mod>(ID, { forbid: FINISHED });
     seeded(ID, 14, (rng) => {
       const d = draw(rng);
       const want = model(d, rng);

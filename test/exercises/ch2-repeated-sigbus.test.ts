@@ -3,9 +3,10 @@
 // first read consumes it) and the student's prediction must match read by read.
 import { describe, it } from "vitest";
 import { MF_ACTION_REQUIRED, bootGuestVm, type Rng } from "../../src/index.js";
-import { call, fail, forbidLibraryUse, loadExercise, pick, seeded } from "./_harness.js";
+import { call, fail, loadExercise, pick, seeded } from "./_harness.js";
 
 const ID = "ch2-repeated-sigbus";
+const FINISHED = ["Machine", "bootGuestVm", "memoryFailure"];
 type Mod = typeof import("../../exercises/ch2-repeated-sigbus/.meta/reference.js");
 type TouchCase = Parameters<Mod["predictTouches"]>[0];
 type TouchResult = ReturnType<Mod["predictTouches"]>[number];
@@ -51,8 +52,7 @@ const show = (r: TouchResult): string => (r.lsb === null ? "completes" : `SIGBUS
 
 describe("ch2.4 repeated SIGBUS", () => {
   it("predictTouches: seeded reads replayed on the Machine, read by read", async () => {
-    const m = await loadExercise<Mod>(ID);
-    forbidLibraryUse(ID, ["Machine", "bootGuestVm", "memoryFailure"]);
+    const m = await loadExercise<Mod>(ID, { forbid: FINISHED });
     seeded(ID, 10, (rng) => {
       const c = draw(rng);
       const want = replay(c);
@@ -68,7 +68,7 @@ describe("ch2.4 repeated SIGBUS", () => {
   });
 
   it("totals: SIGBUSes and machine checks over the replayed reads", async () => {
-    const m = await loadExercise<Mod>(ID);
+    const m = await loadExercise<Mod>(ID, { forbid: FINISHED });
     seeded(ID, 6, (rng) => {
       const c = draw(rng);
       const res = replay(c);

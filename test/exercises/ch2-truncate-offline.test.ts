@@ -3,7 +3,7 @@
 // truncates it, and checks the student's prediction against what the allocator saw.
 import { describe, it } from "vitest";
 import { Machine, type Rng } from "../../src/index.js";
-import { call, fail, forbidLibraryUse, loadExercise, pick, seeded } from "./_harness.js";
+import { call, fail, loadExercise, pick, seeded } from "./_harness.js";
 
 const ID = "ch2-truncate-offline";
 type Mod = typeof import("../../exercises/ch2-truncate-offline/.meta/reference.js");
@@ -65,8 +65,7 @@ const list = (xs: number[]): string => (xs.length ? `[${xs.join(", ")}]` : "none
 
 describe("ch2.2 truncate offline", () => {
   it("truncateKeptMemfd: seeded memfds, checked against the Machine's allocator", async () => {
-    const m = await loadExercise<Mod>(ID);
-    forbidLibraryUse(ID, FINISHED);
+    const m = await loadExercise<Mod>(ID, { forbid: FINISHED });
     seeded(ID, 12, (rng) => {
       const c = runCase(rng);
       const input = c.folios.map((f) => ({ ...f, rawHwp: [...f.rawHwp] }));
@@ -83,7 +82,7 @@ describe("ch2.2 truncate offline", () => {
   });
 
   it("truncateKeptMemfd: truncating to the same size removes nothing", async () => {
-    const m = await loadExercise<Mod>(ID);
+    const m = await loadExercise<Mod>(ID, { forbid: FINISHED });
     const folios: CachedFolio[] = [{ index: 0, pfn: 4096, order: 9, rawHwp: [4100], pinned: false }];
     const got = call("truncateKeptMemfd", [folios, 512], () => m.truncateKeptMemfd(folios, 512));
     if (list(got.removed ?? []) !== "none" || got.toBuddyFrames !== 0 || (got.takenOff ?? []).length !== 0) {

@@ -4,7 +4,7 @@
 // student's answer against what the model did to the folio and the allocator.
 import { describe, it } from "vitest";
 import { EBUSY, Iommufd, Machine, type Rng } from "../../src/index.js";
-import { call, fail, forbidLibraryUse, loadExercise, pick, seeded } from "./_harness.js";
+import { call, fail, loadExercise, pick, seeded } from "./_harness.js";
 
 const ID = "ch3-ebusy-offline";
 type Mod = typeof import("../../exercises/ch3-ebusy-offline/.meta/reference.js");
@@ -67,8 +67,7 @@ const list = (xs: readonly number[] | undefined): string => (xs && xs.length ? `
 
 describe("ch3.3 -EBUSY offline", () => {
   it("offlineHwpoisonFolio: seeded truncates, checked against the Machine", async () => {
-    const mod = await loadExercise<Mod>(ID);
-    forbidLibraryUse(ID, FINISHED);
+    const mod = await loadExercise<Mod>(ID, { forbid: FINISHED });
     seeded(ID, 24, (rng) => {
       const c = runCase(rng);
       const input = { ...c.input, rawHwp: [...c.input.rawHwp] };

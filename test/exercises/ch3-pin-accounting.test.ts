@@ -4,7 +4,7 @@
 // and the registry's user->locked_vm, mm->locked_vm and mm->pinned_vm.
 import { describe, it } from "vitest";
 import { Iommufd, Machine, VfioContainer, pinRegistry, type Ioas, type Rng } from "../../src/index.js";
-import { call, fail, forbidLibraryUse, loadExercise, pick, seeded } from "./_harness.js";
+import { call, fail, loadExercise, pick, seeded } from "./_harness.js";
 
 const ID = "ch3-pin-accounting";
 type Mod = typeof import("../../exercises/ch3-pin-accounting/.meta/reference.js");
@@ -91,8 +91,7 @@ const opsText = (ops: PinOp[]): string =>
 
 describe("ch3.1 pin accounting", () => {
   it("trackPins: seeded iommufd and VFIO sequences, checked against the Machine's pins and counters", async () => {
-    const mod = await loadExercise<Mod>(ID);
-    forbidLibraryUse(ID, FINISHED);
+    const mod = await loadExercise<Mod>(ID, { forbid: FINISHED });
     seeded(ID, 15, (rng) => {
       const c = runCase(rng);
       const ops = c.ops.map((o) => ({ ...o }));

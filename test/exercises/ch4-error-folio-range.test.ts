@@ -3,7 +3,7 @@
 // answer is compared with the library's kvmGmemErrorFolio() (src/guest_memfd/kvm-gmem.ts).
 import { describe, it } from "vitest";
 import { basePagesPer, kvmGmemErrorFolio, type GmemBinding, type PageSize, type Rng } from "../../src/index.js";
-import { call, fail, forbidLibraryUse, loadExercise, pick, seeded } from "./_harness.js";
+import { call, fail, loadExercise, pick, seeded } from "./_harness.js";
 
 const ID = "ch4-error-folio-range";
 type Mod = typeof import("../../exercises/ch4-error-folio-range/.meta/reference.js");
@@ -63,8 +63,7 @@ function scenario(rng: Rng): { bindings: Binding[]; folioSize: PageSize; indexes
 
 describe("ch4.1 kvm_gmem_error_folio()", () => {
   it("the chapter's cases: a 1G folio bound by one slot, and one straddling two slots", async () => {
-    const m = await loadExercise<Mod>(ID);
-    forbidLibraryUse(ID, FINISHED);
+    const m = await loadExercise<Mod>(ID, { forbid: FINISHED });
     check(m, [{ slot: 0, baseGfn: 0, npages: 0x400000, pgoff: 0 }], 0x40005, "1G");
     check(m, [{ slot: 0, baseGfn: 0, npages: 0x400000, pgoff: 0 }], 0x40005, "4K");
     const two: Binding[] = [
@@ -76,8 +75,7 @@ describe("ch4.1 kvm_gmem_error_folio()", () => {
   });
 
   it("seeded files and memslots: the folio's range and every slot's zapped GFNs match the model", async () => {
-    const m = await loadExercise<Mod>(ID);
-    forbidLibraryUse(ID, FINISHED);
+    const m = await loadExercise<Mod>(ID, { forbid: FINISHED });
     seeded(ID, 60, (rng) => {
       const s = scenario(rng);
       for (const index of s.indexes) check(m, s.bindings, index, s.folioSize);

@@ -3,7 +3,7 @@
 // GuestMemfdVm (src/guest_memfd/vm.ts); its metrics after poison() are the expected answer.
 import { describe, it } from "vitest";
 import { GMEM_POLICIES, GuestMemfdVm, basePagesPer, formatSize, type PageSize, type Rng } from "../../src/index.js";
-import { call, fail, forbidLibraryUse, loadExercise, pick, seeded } from "./_harness.js";
+import { call, fail, loadExercise, pick, seeded } from "./_harness.js";
 
 const ID = "ch4-healthy-lost";
 type Mod = typeof import("../../exercises/ch4-healthy-lost/.meta/reference.js");
@@ -52,8 +52,7 @@ function scenario(rng: Rng): Scenario {
 
 describe("ch4.2 healthy GFNs lost", () => {
   it("the chapter's example: one error at GFN 0x40005 in 16G of 1G folios, each policy", async () => {
-    const m = await loadExercise<Mod>(ID);
-    forbidLibraryUse(ID, FINISHED);
+    const m = await loadExercise<Mod>(ID, { forbid: FINISHED });
     for (const policy of GMEM_POLICIES) {
       check(m, { memory: "16G", folioSize: "1G", policy, hwpoisonScope: "folio", errorGfns: [0x40005] });
       check(m, { memory: "16G", folioSize: "2M", policy, hwpoisonScope: "folio", errorGfns: [0x40005, 0x40006, 0x40405] });
@@ -62,8 +61,7 @@ describe("ch4.2 healthy GFNs lost", () => {
   });
 
   it("seeded VMs: GFNs zapped, healthy GFNs lost and stage-2 leaves match the model", async () => {
-    const m = await loadExercise<Mod>(ID);
-    forbidLibraryUse(ID, FINISHED);
+    const m = await loadExercise<Mod>(ID, { forbid: FINISHED });
     seeded(ID, 60, (rng) => check(m, scenario(rng)));
   });
 });

@@ -4,7 +4,7 @@
 // the same runs.
 import { describe, it } from "vitest";
 import { COCO_DESIGNS, GMEM_POLICIES, GuestMemfdVm, basePagesPer, type CocoDesign, type GmemPolicy, type PageSize, type Rng } from "../../src/index.js";
-import { call, fail, forbidLibraryUse, loadExercise, seeded } from "./_harness.js";
+import { call, fail, loadExercise, seeded } from "./_harness.js";
 
 const ID = "ch4-policy-per-design";
 type Mod = typeof import("../../exercises/ch4-policy-per-design/.meta/reference.js");
@@ -40,8 +40,7 @@ const list = (ps: unknown) => (Array.isArray(ps) ? (ps.length ? ps.join(", ") : 
 
 describe("ch4.4 a policy per CoCo design", () => {
   it("every design × policy × folio size × target: the DMA result matches the model", async () => {
-    const m = await loadExercise<Mod>(ID);
-    forbidLibraryUse(ID, FINISHED);
+    const m = await loadExercise<Mod>(ID, { forbid: FINISHED });
     seeded(ID, 3, (rng) => {
       for (const d of COCO_DESIGNS) {
         for (const policy of GMEM_POLICIES) {
@@ -60,8 +59,7 @@ describe("ch4.4 a policy per CoCo design", () => {
   });
 
   it("safePolicies: which policies keep the device off the poison and on every healthy page, per design", async () => {
-    const m = await loadExercise<Mod>(ID);
-    forbidLibraryUse(ID, FINISHED);
+    const m = await loadExercise<Mod>(ID, { forbid: FINISHED });
     seeded(ID, 2, (rng) => {
       for (const d of COCO_DESIGNS) {
         for (const size of SIZES) {

@@ -3,7 +3,7 @@
 // poisoned, and given one access: a private GFN (vcpuAccess) or a shared HVA (sharedAccess).
 import { describe, it } from "vitest";
 import { GMEM_POLICIES, GuestMemfdVm, basePagesPer, type PageSize, type Rng } from "../../src/index.js";
-import { call, fail, forbidLibraryUse, loadExercise, pick, seeded } from "./_harness.js";
+import { call, fail, loadExercise, pick, seeded } from "./_harness.js";
 
 const ID = "ch4-predict-exit";
 type Mod = typeof import("../../exercises/ch4-predict-exit/.meta/reference.js");
@@ -82,8 +82,7 @@ function scenario(rng: Rng): Scenario {
 
 describe("ch4.3 predict the exit", () => {
   it("the chapter's example: 1G folios, an error at GFN 0x40005, the vCPU comes back", async () => {
-    const m = await loadExercise<Mod>(ID);
-    forbidLibraryUse(ID, FINISHED);
+    const m = await loadExercise<Mod>(ID, { forbid: FINISHED });
     const base: Scenario = { baseGfn: 0, folioSize: "1G", policy: "zap-folio", hwpoisonScope: "folio", poisoned: [0x40005], sharedHva: 0x7f00_0000_0000, access: { private: true, gfn: 0x40005 } };
     check(m, base);
     check(m, { ...base, access: { private: true, gfn: 0x40007 } });
@@ -95,8 +94,7 @@ describe("ch4.3 predict the exit", () => {
   });
 
   it("seeded VMs and accesses: the exit or signal, with every field, matches the model", async () => {
-    const m = await loadExercise<Mod>(ID);
-    forbidLibraryUse(ID, FINISHED);
+    const m = await loadExercise<Mod>(ID, { forbid: FINISHED });
     seeded(ID, 80, (rng) => check(m, scenario(rng)));
   });
 });

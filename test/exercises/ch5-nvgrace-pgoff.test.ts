@@ -6,7 +6,7 @@ import {
   EFAULT, EINVAL, ENOENT, NVGRACE_GPU_VM_OPS, NvgraceGpuDevice, RESMEM_REGION_INDEX, USEMEM_REGION_INDEX, VFIO_PCI_PGOFF_PER_INDEX,
   formatSize, type PfnVma, type Rng,
 } from "../../src/index.js";
-import { call, fail, forbidLibraryUse, loadExercise, pick, seeded } from "./_harness.js";
+import { call, fail, loadExercise, pick, seeded } from "./_harness.js";
 
 const ID = "ch5-nvgrace-pgoff";
 type Mod = typeof import("../../exercises/ch5-nvgrace-pgoff/.meta/reference.js");
@@ -75,8 +75,7 @@ function probes(rng: Rng, gpu: NvgraceGpuDevice, v: PfnVma): number[] {
 
 describe("ch5.2 nvgrace_gpu_pfn_to_vma_pgoff", () => {
   it("the example: all of usemem mapped, a PFN 10G + 5 pages in; a foreign VMA; a PFN outside usemem", async () => {
-    const m = await loadExercise<Mod>(ID);
-    forbidLibraryUse(ID, FINISHED);
+    const m = await loadExercise<Mod>(ID, { forbid: FINISHED });
     const gpu = new NvgraceGpuDevice("gpu0", { usemem: { index: USEMEM_REGION_INDEX, memphys: 4 * 2 ** 40 + 2 * G, memlength: 16 * G } });
     const v = gpu.mmap(100, USEMEM_REGION_INDEX, 0, 16 * G, 0x7f00_0000_0000);
     const pfn = gpu.pfnAt(USEMEM_REGION_INDEX, 10 * G + 5 * 4096);
@@ -94,8 +93,7 @@ describe("ch5.2 nvgrace_gpu_pfn_to_vma_pgoff", () => {
   });
 
   it("seeded devices and mmaps: every answer at region and VMA edges matches the driver", async () => {
-    const m = await loadExercise<Mod>(ID);
-    forbidLibraryUse(ID, FINISHED);
+    const m = await loadExercise<Mod>(ID, { forbid: FINISHED });
     seeded(ID, 30, (rng, caseNo) => {
       const gpu = device(rng, `gpu${caseNo}`);
       const other = device(rng, `gpu${caseNo}b`);

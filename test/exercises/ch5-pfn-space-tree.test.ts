@@ -4,7 +4,7 @@
 // lookup and the ordered list of registered ranges must agree.
 import { describe, it } from "vitest";
 import { EBUSY, EINVAL, EOPNOTSUPP, PfnSpaceTree as LibTree, type PfnAddressSpace, type Rng } from "../../src/index.js";
-import { call, fail, forbidLibraryUse, loadExercise, pick, seeded } from "./_harness.js";
+import { call, fail, loadExercise, pick, seeded } from "./_harness.js";
 
 const ID = "ch5-pfn-space-tree";
 type Mod = typeof import("../../exercises/ch5-pfn-space-tree/.meta/reference.js");
@@ -52,8 +52,7 @@ function probes(rng: Rng, registered: readonly PfnAddressSpace[]): number[] {
 
 describe("ch5.1 PFN interval registry", () => {
   it("register: 0, then -EBUSY for a range sharing only its first or last PFN, 0 for a range that only touches", async () => {
-    const m = await loadExercise<Mod>(ID);
-    forbidLibraryUse(ID, FINISHED);
+    const m = await loadExercise<Mod>(ID, { forbid: FINISHED });
     const t = call("new PfnSpaceTree", [], () => new m.PfnSpaceTree());
     const usemem = space(1000, 1999);
     const r0 = call("register", [range(usemem)], () => t.register(usemem));
@@ -71,7 +70,7 @@ describe("ch5.1 PFN interval registry", () => {
   });
 
   it("register: -EINVAL without the pfn_to_vma_pgoff callback, -EOPNOTSUPP without CONFIG_MEMORY_FAILURE", async () => {
-    const m = await loadExercise<Mod>(ID);
+    const m = await loadExercise<Mod>(ID, { forbid: FINISHED });
     const t = call("new PfnSpaceTree", [], () => new m.PfnSpaceTree());
     const bare = space(10, 20, false);
     const r = call("register", [range(bare)], () => t.register(bare));
@@ -85,8 +84,7 @@ describe("ch5.1 PFN interval registry", () => {
   });
 
   it("seeded register / unregister / lookup sequences agree with the library's PfnSpaceTree", async () => {
-    const m = await loadExercise<Mod>(ID);
-    forbidLibraryUse(ID, FINISHED);
+    const m = await loadExercise<Mod>(ID, { forbid: FINISHED });
     seeded(ID, 30, (rng, caseNo) => {
       const config = rng.next() > 0.1;
       const lib = new LibTree({ configMemoryFailure: config });

@@ -6,7 +6,7 @@ import { describe, it } from "vitest";
 import {
   EBUSY, NvgraceGpuDevice, PfnSpaceTree, RESMEM_REGION_INDEX, USEMEM_REGION_INDEX, formatSize, memoryFailurePfn, type PfnVma, type Rng,
 } from "../../src/index.js";
-import { call, fail, forbidLibraryUse, loadExercise, pick, seeded } from "./_harness.js";
+import { call, fail, loadExercise, pick, seeded } from "./_harness.js";
 
 const ID = "ch5-predict-dispatch";
 type Mod = typeof import("../../exercises/ch5-predict-dispatch/.meta/reference.js");
@@ -100,8 +100,7 @@ function check(m: Mod, s: Scenario): void {
 
 describe("ch5.3 predict the dispatch", () => {
   it("the chapter's example: the VMM consumed the error, an early-kill helper maps the upper half", async () => {
-    const m = await loadExercise<Mod>(ID);
-    forbidLibraryUse(ID, FINISHED);
+    const m = await loadExercise<Mod>(ID, { forbid: FINISHED });
     const base: Scenario = {
       ramBytes: 64 * G, usemem: { memphys: 4 * 2 ** 40 + 2 * G, memlength: 16 * G }, resmem: { memphys: 4 * 2 ** 40 + 32 * G, memlength: G }, open: true,
       mappings: [
@@ -118,8 +117,7 @@ describe("ch5.3 predict the dispatch", () => {
   });
 
   it("seeded machines: return value and every signal match the model", async () => {
-    const m = await loadExercise<Mod>(ID);
-    forbidLibraryUse(ID, FINISHED);
+    const m = await loadExercise<Mod>(ID, { forbid: FINISHED });
     seeded(ID, 60, (rng) => check(m, scenario(rng)));
   });
 });

@@ -3,7 +3,7 @@
 // and the Chapter 1 CPU presets.
 import { describe, it } from "vitest";
 import { CPU_PRESETS, formatSize, zapCost, type PageSize, type Rng } from "../../src/index.js";
-import { Named, call, fail, forbidLibraryUse, loadExercise, pick, seeded } from "./_harness.js";
+import { Named, call, fail, loadExercise, pick, seeded } from "./_harness.js";
 
 const ID = "ch5-zap-cost";
 type Mod = typeof import("../../exercises/ch5-zap-cost/.meta/reference.js");
@@ -44,15 +44,13 @@ function randomCase(rng: Rng): Case {
 
 describe("ch5.4 what a zap would cost", () => {
   it("the chapter's example: 16G of usemem, 2M guest pages, kept at 1G, Golden Cove", async () => {
-    const m = await loadExercise<Mod>(ID);
-    forbidLibraryUse(ID, FINISHED);
+    const m = await loadExercise<Mod>(ID, { forbid: FINISHED });
     check(m, { region: 16 * G, guest: "2M", kept: "1G", cpuName: "golden-cove" });
     check(m, { region: 16 * G, guest: "1G", kept: "1G", cpuName: "golden-cove" });
   });
 
   it("seeded regions, page sizes and CPU presets agree with zapCost()", async () => {
-    const m = await loadExercise<Mod>(ID);
-    forbidLibraryUse(ID, FINISHED);
+    const m = await loadExercise<Mod>(ID, { forbid: FINISHED });
     seeded(ID, 60, (rng) => check(m, randomCase(rng)));
   });
 });

@@ -6,7 +6,7 @@ import {
   BUILTIN_POLICIES, CHOICES, DECISION_IDS, OBJECTIONS, WORKLOAD_IDS, choicesOf, isConstantPolicy, policyFromChoices, scorePolicy,
   type PolicyChoices, type Rng,
 } from "../../src/index.js";
-import { call, fail, forbidLibraryUse, loadExercise, pick, seeded } from "./_harness.js";
+import { call, fail, loadExercise, pick, seeded } from "./_harness.js";
 
 const ID = "ch6-predict-objections";
 type Mod = typeof import("../../exercises/ch6-predict-objections/.meta/reference.js");
@@ -22,8 +22,7 @@ const choiceText = (c: PolicyChoices) => DECISION_IDS.map((d) => `${d} ${c[d]}`)
 
 describe("ch6.4 predict which objections a policy fails", () => {
   it("matches the scorecard for the built-in policies and seeded random choices", async () => {
-    const m = await loadExercise<Mod>(ID);
-    forbidLibraryUse(ID, FINISHED);
+    const m = await loadExercise<Mod>(ID, { forbid: FINISHED });
     const builtins = BUILTIN_POLICIES.filter(isConstantPolicy).map((p) => ({ name: p.name, c: choicesOf(p) }));
     seeded(ID, 3, (rng) => {
       const cases = [...builtins, ...Array.from({ length: 8 }, () => ({ name: "random", c: randomChoices(rng) }))];

@@ -8,10 +8,15 @@ export default defineConfig({
   root: fileURLToPath(new URL("../..", import.meta.url)),
   test: {
     include: ["test/exercises/**/*.test.ts"],
+    // Judges run in forked workers, as many at once as the grader asks (--maxWorkers). A worker
+    // grades several exercises in turn (no isolation between judges: they are the course's own
+    // code, and each student's code runs in a process of its own), which saves starting a
+    // process and loading the library for every exercise.
     pool: "forks",
-    maxWorkers: 1,
-    fileParallelism: false,
-    testTimeout: 15_000,
+    isolate: false,
+    // The student's code has its own time budget (the grader's --timeout, enforced by the sandbox);
+    // this is only a backstop for the judge's own work on a very busy machine.
+    testTimeout: 300_000,
     // The grader shows the first failing test's message; the diff noise is not useful there.
     printConsoleTrace: false,
   },

@@ -22,6 +22,28 @@ export function freshCopy(): string {
   return join(base, "exercises");
 }
 
+/**
+ * A copy of the project as far as grading needs: its own test/exercises (copied) and exercises/
+ * (pristine stubs), with src/ and node_modules/ linked. For tests that change test files.
+ */
+export function projectCopy(): { root: string; exercises: string } {
+  const root = mkdtempSync(join(tmpdir(), "mfr-lab-grader-project-"));
+  temps.push(root);
+  symlinkSync(join(ROOT, "src"), join(root, "src"), "dir");
+  symlinkSync(join(ROOT, "node_modules"), join(root, "node_modules"), "dir");
+  cpSync(join(ROOT, "test", "exercises"), join(root, "test", "exercises"), { recursive: true });
+  cpSync(EXERCISES, join(root, "exercises"), { recursive: true, filter: (src) => !src.endsWith("tsconfig.json") });
+  writeStubs(EXERCISES, list, join(root, "exercises"));
+  return { root, exercises: join(root, "exercises") };
+}
+
+/** The file a student edits for exercise `id`, in the copy `dir`. */
+export function studentFile(dir: string, id: string): string {
+  const e = list.find((x) => x.id === id);
+  if (!e) throw new Error(`no exercise ${id}`);
+  return join(dir, id, e.file);
+}
+
 /** Writes the reference solution into the student file of a copy (imports adjusted to the copy's layout). */
 export function solveWithReference(dir: string, e: ExerciseInfo): void {
   writeFileSync(join(dir, e.id, e.file), readFileSync(join(dir, e.id, ".meta", "reference.ts"), "utf8").replace(/\.\.\/\.\.\/\.\.\/src\//g, "../../src/"));

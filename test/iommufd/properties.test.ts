@@ -1,12 +1,16 @@
 // Property-based tests: random map/unmap/copy/DMA/poison/truncate sequences on a VMM whose guest
-// memory is memfds mapped with IOMMU_IOAS_MAP_FILE. Under the revoke policy no DMA may reach
-// poison (or memory memory-failure handling isolated, or a freed frame) and no invariant may
-// break; without it, and with revoke but no IOTLB invalidation, the search must find failures.
+// memory is memfds, reached by the device three ways: IOMMU_IOAS_MAP_FILE, IOMMU_IOAS_MAP of the
+// VMM's virtual addresses (VA), and VFIO type1's VFIO_IOMMU_MAP_DMA. Under the revoke policy with
+// file mappings no DMA may reach poison (or memory memory-failure handling isolated, or a freed
+// frame) and no invariant may break; a VA mapping is not tied to its file, so revoke cannot find
+// it; the -EBUSY policy leaves pinned folios in place; VFIO type1 accounts to mm->locked_vm. The
+// incremental checks after each step must agree with a whole-machine walk.
 // Seeded; a failure prints its seed and a one-line replay command.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { Machine } from "../../src/mfr/index.js";
-import { Iommufd, type Ioas, type IoptArea, type PinPolicy } from "../../src/iommufd/index.js";
+import { fullCheckEveryStep } from "../../src/mfr/invariants.js";
+import { Iommufd, pinRegistry, VfioContainer, type Device, type Ioas, type IoptArea, type PinPolicy } from "../../src/iommufd/index.js";
 
 const RUNS = Number(process.env.IOMMUFD_RUNS ?? 600);
 const SEED = process.env.IOMMUFD_SEED ? Number(process.env.IOMMUFD_SEED) : Date.now() % 2 ** 31;
@@ -57,19 +61,49 @@ interface Memfd {
   open: boolean;
 }
 
-/** Runs one sequence on a fresh machine; returns the machine and the iommufd. */
-function run(policy: PinPolicy, c: Case, skipIotlbInvalidation = false): { m: Machine; ctx: Iommufd } {
+/** How guest memory reaches the device, and the memory-failure policy for pinned memory. */
+interface Setup {
+  policy: PinPolicy;
+  map: "file" | "va" | "vfio";
+  skipIotlbInvalidation?: boolean;
+  /** Check the machine by walking all of it after every step (to compare with the incremental checks). */
+  fullChecks?: boolean;
+}
+
+/** A device mapping, whatever made it: an iommufd area or a VFIO type1 vfio_dma. */
+interface Area {
+  iova: number;
+  length: number;
+  dev: number;
+  revoked?: boolean;
+  unmap(): void;
+  area?: IoptArea;
+}
+
+/** Runs one sequence on a fresh machine; returns the machine and its pin registry's metrics. */
+function run(setup: Setup | PinPolicy, c: Case, skipIotlbInvalidation = false): { m: Machine; ctx: { metrics(): ReturnType<Iommufd["metrics"]> } } {
+  const su: Setup = typeof setup === "string" ? { policy: setup, map: "file", skipIotlbInvalidation } : setup;
   // free_has_hwpoisoned on: without it mainline frees an unsplit poisoned THP whole (test/mfr fidelity table).
-  const m = new Machine({ memory: "64M", hugetlb: { "2M": 8 }, freeHasHwpoisoned: true });
+  const m = new Machine({ memory: "64M", hugetlb: { "2M": 8 }, freeHasHwpoisoned: true, offlinePinned: su.policy === "ebusy" ? "ebusy" : "try" });
+  if (su.fullChecks) fullCheckEveryStep(m);
   const vmm = m.spawn();
-  const ctx = new Iommufd(m, vmm, { policy, iotlb: { entries: 8 } });
-  ctx.reg.skipIotlbInvalidation = skipIotlbInvalidation;
-  const ioases: Ioas[] = [ctx.ioasAlloc(), ctx.ioasAlloc()];
-  const devs = [ioases[0].attach("nic0"), ioases[1].attach("nvme0")];
+  const vfio = su.map === "vfio";
+  const ctx = new Iommufd(m, vmm, { policy: vfio ? "none" : su.policy, iotlb: { entries: 8 } });
+  ctx.reg.skipIotlbInvalidation = su.skipIotlbInvalidation ?? false;
+  const ioases: Ioas[] = vfio ? [] : [ctx.ioasAlloc(), ctx.ioasAlloc()];
+  const containers = vfio ? [new VfioContainer(m, vmm, { iotlb: { entries: 8 } }), new VfioContainer(m, vmm, { iotlb: { entries: 8 } })] : [];
+  const devs: Device[] = vfio ? [containers[0].attach("nic0"), containers[1].attach("nvme0")] : [ioases[0].attach("nic0"), ioases[1].attach("nvme0")];
+  let nextIova = 2 ** 32;
   const memfds: Memfd[] = [];
   const alive = () => m.tasks.get(vmm)?.alive === true;
   const openFds = () => memfds.filter((x) => x.open);
-  const areas = (): IoptArea[] => ioases.flatMap((s) => s.areas);
+  const areas = (dev?: number): Area[] => {
+    const all: Area[] = vfio
+      ? containers.flatMap((k, i) => k.dmas.map((d) => ({ iova: d.iova, length: d.size, dev: i, unmap: () => void k.unmapDma(d.iova, d.size) })))
+      : ioases.flatMap((s, i) => s.areas.map((a) => ({ iova: a.iova, length: a.length, dev: i, revoked: a.revoked, area: a, unmap: () => void s.unmap(a.iova, a.length) })));
+    return dev === undefined ? all : all.filter((a) => a.dev === dev);
+  };
+  const translate = (dev: number, iova: number): number | null => (vfio ? containers[dev].domain.walk(iova)?.pfn ?? null : ioases[dev].translate(iova));
   const pick = <T>(a: T[], i: number): T | undefined => (a.length ? a[i % a.length] : undefined);
   const initOps = c.init.flatMap((kind, i): Op[] => [
     { op: "memfd", kind, pages: 1 },
@@ -99,28 +133,35 @@ function run(policy: PinPolicy, c: Case, skipIotlbInvalidation = false): { m: Ma
         if (cur === 0) break;
         const startPage = o.start % (cur / 4096);
         const pages = o.pages >= 1e9 ? cur / 4096 - startPage : 1 + (o.pages % (cur / 4096 - startPage));
-        pick(ioases, o.ioas)!.mapFile({ fd: x.fd, start: startPage * 4096, length: pages * 4096 });
+        // The file's pages by offset (MAP_FILE), or the VMM's mapping of them by address (MAP, MAP_DMA).
+        if (su.map === "file") pick(ioases, o.ioas)!.mapFile({ fd: x.fd, start: startPage * 4096, length: pages * 4096 });
+        else if (su.map === "va") pick(ioases, o.ioas)!.map({ uptr: x.addr + startPage * 4096, length: pages * 4096 });
+        else {
+          pick(containers, o.ioas)!.mapDma({ vaddr: x.addr + startPage * 4096, iova: nextIova, size: pages * 4096 });
+          nextIova += 2 ** 26;
+        }
         break;
       }
       case "copy": {
         const a = pick(areas(), o.a);
-        if (a && !a.revoked) ctx.copy(a.ioas, a.iova, a.length, pick(ioases, o.ioas)!);
+        if (a?.area && !a.revoked) ctx.copy(a.area.ioas, a.iova, a.length, pick(ioases, o.ioas)!);
         break;
       }
       case "unmap": {
         const a = pick(areas(), o.a);
-        if (a) a.ioas.unmap(a.iova, a.length);
+        if (a) a.unmap();
         break;
       }
       case "dma": {
-        const dev = pick(devs, o.dev)!;
-        const ioas = ioases[devs.indexOf(dev)];
-        const a = pick(ioas.areas, o.a);
+        const d = o.dev % devs.length;
+        const dev = devs[d];
+        const mine = areas(d);
+        const a = pick(mine, o.a);
         let iova = a ? a.iova + (o.off % (a.length / 4096)) * 4096 : (o.off + 1) * 4096;
         if (o.hot) {
-          // Aim at a poisoned frame if this IOAS still translates to one (the interesting case).
-          const hot = ioas.areas.flatMap((x) => Array.from({ length: x.length / 4096 }, (_, i) => x.iova + i * 4096)).find((v) => {
-            const pfn = ioas.translate(v);
+          // Aim at a poisoned frame if this device still translates to one (the interesting case).
+          const hot = mine.flatMap((x) => Array.from({ length: x.length / 4096 }, (_, i) => x.iova + i * 4096)).find((v) => {
+            const pfn = translate(d, v);
             return pfn !== null && m.mem.badFrames.has(pfn);
           });
           if (hot !== undefined) iova = hot;
@@ -176,7 +217,7 @@ function replayHint(name: string, seed: number): string {
   return `replay: IOMMUFD_SEED=${seed} npx vitest run test/iommufd/properties.test.ts -t "${name}"`;
 }
 
-function failureText(m: Machine, ctx: Iommufd): string {
+function failureText(m: Machine, ctx: { metrics(): ReturnType<Iommufd["metrics"]> }): string {
   const mt = ctx.metrics();
   const v = m.violations.map((x) => `${x.name}: ${x.detail}`);
   if (mt.dmaToPoison) v.push(`${mt.dmaToPoison} DMA(s) reached a poisoned frame`);
@@ -240,3 +281,94 @@ describe("random map/unmap/DMA/poison/truncate sequences (fast-check)", () => {
     expect(caught, `no random sequence exposed the missing invalidation\n${replayHint(stale, SEED)}`).toBeGreaterThan(0);
   });
 });
+
+describe("VA mappings, VFIO type1 and the -EBUSY policy (fast-check)", () => {
+  /** Runs `body` on random cases; a failure names the seed and the replay line. */
+  const check = (name: string, runs: number, body: (c: Case) => void) => {
+    try {
+      fc.assert(fc.property(caseArb, body), { numRuns: runs, seed: SEED });
+    } catch (e) {
+      throw new Error(`${(e as Error).message}\n${replayHint(name, SEED)}`);
+    }
+  };
+  const iommuViolations = (m: Machine) => m.violations.filter((v) => IOMMU_INVARIANTS.includes(v.name));
+
+  const va = "IOMMU_IOAS_MAP (VA): pins and IOPTEs stay consistent, and revoke, which works on file ranges, cannot reach these areas";
+  it(va, { timeout: 120_000 }, () => {
+    let poisonUnderRevoke = 0;
+    check(va, Math.min(RUNS, 300), (c) => {
+      for (const policy of ["none", "revoke"] as const) {
+        const { m, ctx } = run({ policy, map: "va" }, c);
+        const bad = iommuViolations(m);
+        if (bad.length) throw new Error(`${policy}: ${bad.map((v) => `${v.name}: ${v.detail}`).join("; ")}`);
+        const mt = ctx.metrics();
+        if (mt.dmaToFreed) throw new Error(`${policy}: ${mt.dmaToFreed} DMA(s) reached a freed frame`);
+        if (mt.pinnedPages) throw new Error(`${policy}: ${mt.pinnedPages} pages still pinned after the VMM exited`);
+        if (policy === "revoke" && mt.dmaToPoison > 0) poisonUnderRevoke++;
+      }
+    });
+    expect(poisonUnderRevoke, `no random sequence showed a VA-mapped area outliving the revoke policy\n${replayHint(va, SEED)}`).toBeGreaterThan(0);
+  });
+
+  const vfio = "VFIO type1: each vfio_dma pins on its own and charges mm->locked_vm; pins drop at exit; DMA can reach poison (no revoke in type1)";
+  it(vfio, { timeout: 120_000 }, () => {
+    let poison = 0;
+    check(vfio, Math.min(RUNS, 300), (c) => {
+      const { m, ctx } = run({ policy: "none", map: "vfio" }, c);
+      const bad = iommuViolations(m);
+      if (bad.length) throw new Error(bad.map((v) => `${v.name}: ${v.detail}`).join("; "));
+      const mt = ctx.metrics();
+      if (mt.dmaToFreed || mt.pinnedPages) throw new Error(`${mt.dmaToFreed} DMA(s) to freed frames, ${mt.pinnedPages} pages still pinned after exit`);
+      if (mt.dmaToPoison > 0) poison++;
+    });
+    expect(poison, `no random sequence had a VFIO device DMA reach poison\n${replayHint(vfio, SEED)}`).toBeGreaterThan(0);
+  });
+
+  const ebusy = "-EBUSY policy: the release path never offlines a DMA-pinned folio; every -EBUSY is for a pinned folio; pins and IOPTEs stay consistent";
+  it(ebusy, { timeout: 120_000 }, () => {
+    let refused = 0;
+    check(ebusy, Math.min(RUNS, 400), (c) => {
+      for (const map of ["file", "va"] as const) {
+        const { m, ctx } = run({ policy: "ebusy", map }, c);
+        const bad = iommuViolations(m);
+        if (bad.length) throw new Error(`${map}: ${bad.map((v) => `${v.name}: ${v.detail}`).join("; ")}`);
+        const mt = ctx.metrics();
+        if (mt.dmaToFreed || mt.pinnedPages) throw new Error(`${map}: ${mt.dmaToFreed} DMA(s) to freed frames, ${mt.pinnedPages} pages still pinned after exit`);
+        for (const e of m.events) {
+          if (e.kind !== "policy" || !/-EBUSY, folio at pfn \d+ is DMA-pinned \((\d+) pins\)/.test(e.what)) continue;
+          refused++;
+          if (Number(/\((\d+) pins\)/.exec(e.what)![1]) < 1) throw new Error(`${map}: -EBUSY for a folio with no pin: ${e.what}`);
+          // Left in place: the folio is not dissolved or offlined in that step.
+          const later = m.events.filter((x) => x.step === e.step && (x.kind === "dissolve" || x.kind === "offline") && "pfn" in x && x.pfn === e.pfn);
+          if (later.length) throw new Error(`${map}: the folio at pfn ${e.pfn} was refused with -EBUSY, then ${later[0].kind} in the same step`);
+        }
+      }
+    });
+    expect(refused, `no random sequence released a poisoned folio while a device pinned it\n${replayHint(ebusy, SEED)}`).toBeGreaterThan(0);
+  });
+
+  const same = "the checks after each step (incremental) find what a whole-machine walk finds, for every mapping kind and policy";
+  it(same, { timeout: 180_000 }, () => {
+    const setups: Setup[] = [
+      { policy: "revoke", map: "file" }, { policy: "revoke", map: "file", skipIotlbInvalidation: true },
+      { policy: "none", map: "va" }, { policy: "ebusy", map: "file" }, { policy: "none", map: "vfio" },
+    ];
+    let broken = 0;
+    check(same, Math.min(RUNS, 200), (c) => {
+      for (const su of setups) {
+        const a = run({ ...su, fullChecks: true }, c);
+        const b = run(su, c);
+        const show = (m: Machine) => m.violations.map((v) => `step ${v.step} ${v.name}: ${v.detail}`).sort();
+        if (a.m.violations.length) broken++;
+        expect(show(b.m), `${su.map}/${su.policy}`).toEqual(show(a.m));
+        expect(b.ctx.metrics(), `${su.map}/${su.policy}: metrics`).toEqual(a.ctx.metrics());
+        expect(pinHistory(b.m), `${su.map}/${su.policy}: pinning pressure over time`).toEqual(pinHistory(a.m));
+      }
+    });
+    expect(broken, "some sequences break invariants, so both ways of checking were exercised").toBeGreaterThan(0);
+  });
+});
+
+function pinHistory(m: Machine): unknown {
+  return pinRegistry(m).history;
+}

@@ -4,6 +4,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { Machine, MF_ACTION_REQUIRED, type PolicyVariant } from "../../src/mfr/index.js";
+import { fullCheckEveryStep } from "../../src/mfr/invariants.js";
 
 const RUNS = Number(process.env.MFR_RUNS ?? 3400);
 const SEED = process.env.MFR_SEED ? Number(process.env.MFR_SEED) : Date.now() % 2 ** 31;
@@ -50,9 +51,10 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
 const MEM_FRAMES = 16384; // 64M
 
 /** Runs one sequence; returns the machine so the property can inspect it. */
-function run(variant: PolicyVariant, ops: Op[]): Machine {
+function run(variant: PolicyVariant, ops: Op[], opts: { fullChecks?: boolean; freeHasHwpoisoned?: boolean } = {}): Machine {
   // free_has_hwpoisoned on: without it mainline frees an unsplit poisoned THP whole (see the fidelity table).
-  const m = new Machine({ memory: "64M", hugetlb: { "2M": 6 }, policyVariant: variant, freeHasHwpoisoned: true });
+  const m = new Machine({ memory: "64M", hugetlb: { "2M": 6 }, policyVariant: variant, freeHasHwpoisoned: opts.freeHasHwpoisoned ?? true });
+  if (opts.fullChecks) fullCheckEveryStep(m);
   const pids: number[] = [m.spawn()];
   const vmas = new Map<number, { addr: number; len: number; fd?: number }[]>();
   const fds = new Map<number, number[]>();
@@ -165,4 +167,31 @@ describe("random step sequences (fast-check)", () => {
     );
     expect(caught, `no random sequence exposed the v1-buggy release path\n${replayHint(buggy, SEED)}`).toBeGreaterThan(0);
   });
+
+  // The checks after each step look only at what the step changed (src/mfr/invariants.ts); they
+  // must find exactly what walking the whole machine after every step finds, at the same steps,
+  // including on the buggy release path and on mainline's whole-folio free, which do break
+  // invariants.
+  for (const [variant, freeHasHwpoisoned] of [["v2", true], ["v1-buggy", true], ["v2", false]] as const) {
+    const name = `policy ${variant}${freeHasHwpoisoned ? "" : ", mainline free"}: incremental checks report what full checks report, step by step`;
+    it(name, { timeout: 120_000 }, () => {
+      let broken = 0;
+      try {
+        fc.assert(
+          fc.property(fc.array(opArb, { minLength: 1, maxLength: 14 }), (ops) => {
+            // Within one step the order may differ (a set of changes vs the whole state): compare as sets.
+            const show = (m: Machine) => m.violations.map((v) => `step ${v.step} ${v.name}: ${v.detail}`).sort();
+            const full = show(run(variant, ops, { fullChecks: true, freeHasHwpoisoned }));
+            const incremental = show(run(variant, ops, { freeHasHwpoisoned }));
+            if (full.length) broken++;
+            expect(incremental).toEqual(full);
+          }),
+          { numRuns: Math.ceil(RUNS / 3), seed: SEED },
+        );
+      } catch (e) {
+        throw new Error(`${(e as Error).message}\n${replayHint(name, SEED)}`);
+      }
+      if (variant !== "v2" || !freeHasHwpoisoned) expect(broken, "some sequences break invariants, so both checkers were exercised").toBeGreaterThan(0);
+    });
+  }
 });

@@ -19,7 +19,8 @@ function file(name: string, text: string): string {
   return p;
 }
 
-describe("mfr-lab scenario", { timeout: 60_000 }, () => {
+// Each case spawns the CLI: up to 20 s beside two busy loops (README, "Tests on a busy machine").
+describe("mfr-lab scenario", { timeout: 120_000 }, () => {
   it("--json prints one object with scenario, steps, events, violations and final", () => {
     const r = cli(example("hugetlb-1g-keep-ue-mapped"), "--json");
     expect(r.code, r.err).toBe(0);

@@ -1,6 +1,8 @@
 // Options and set-up shared by `mfr-lab grade` and `mfr-lab learn`.
 import type { Command } from "commander";
-import { resolve } from "node:path";
+import { existsSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { ParameterError } from "../../core/errors.js";
 import { defaultExercisesDir, findExercise, loadManifest, type ExerciseInfo } from "../../grader/manifest.js";
 import { DEFAULT_TIMEOUT_MS } from "../../grader/run.js";
 import { intOption, numberOption } from "../options.js";
@@ -22,6 +24,9 @@ export function addExerciseOptions(cmd: Command, help: { seed: string; timeout: 
 /** The exercise folder and its manifest; an `id` that names no exercise is a usage error naming `flag`. */
 export function openExercises(o: ExerciseFlags, id: string | undefined, flag: string): { dir: string; list: ExerciseInfo[] } {
   const dir = resolve(o.exercisesDir ?? defaultExercisesDir());
+  if (o.exercisesDir !== undefined && !existsSync(join(dir, "manifest.json"))) {
+    throw new ParameterError("--exercises-dir", `${o.exercisesDir} has no manifest.json`, "give the folder that holds the exercises and their manifest.json");
+  }
   const list = loadManifest(dir);
   if (id !== undefined) findExercise(list, id, flag);
   return { dir, list };

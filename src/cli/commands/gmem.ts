@@ -5,6 +5,7 @@ import { GMEM_ASSUMPTIONS } from "../../guest_memfd/outcome.js";
 import { gmemOutcomeRows } from "../../guest_memfd/series.js";
 import { GMEM_POLICIES, type GmemPolicy, type HwpoisonScope } from "../../guest_memfd/vm.js";
 import { choiceOption, intOption, listOption, numberOption, pageSizeOption, sizeTextOption, withFlags } from "../options.js";
+import { limitWork, WORK_BUDGETS } from "../limits.js";
 import { emit, pct, table } from "../output.js";
 
 const DESIGNS: readonly CocoDesignId[] = COCO_DESIGNS.map((d) => d.id);
@@ -17,7 +18,7 @@ export function registerGmem(program: Command): void {
   program
     .command("gmem")
     .description("Chapter 4: what a memory error in guest_memfd costs a confidential VM, per policy × CoCo design")
-    .option("--memory <size>", "private memory: one guest_memfd bound at GFN 0", sizeTextOption, "16G")
+    .option("--memory <size>", "private memory: one guest_memfd bound at GFN 0", sizeTextOption(4096, 2 ** 44), "16G")
     .option("--folio-size <size>", "guest_memfd folio size: 4K (mainline), 2M or 1G (the 1G RFC)", pageSizeOption, "1G" as PageSize)
     .option("--errors <n>", "memory errors, on distinct uniformly drawn GFNs", intOption(0, 100_000), 4)
     .option("--accesses <n>", "vCPU accesses after the errors", intOption(0, 10_000_000), 10_000)
@@ -32,6 +33,15 @@ export function registerGmem(program: Command): void {
       const base = { memory: o.memory as string, folioSize: o.folioSize as PageSize, errors: o.errors as number, accesses: o.accesses as number, dmas: o.dmas as number, retouch: o.retouch as number, hwpoisonScope: o.hwpoisonScope as HwpoisonScope, seed: o.seed as number };
       const policies = o.policy as GmemPolicy[];
       const designs = o.design as CocoDesignId[];
+      const runs = policies.length * designs.length;
+      limitWork({
+        command: "gmem",
+        parts: [
+          { what: "vCPU accesses and DMAs", amount: runs * (base.accesses + base.dmas), budget: WORK_BUDGETS.gmemAccesses, how: `${runs} policy × design runs × (${base.accesses} + ${base.dmas})` },
+          { what: "errors", amount: runs * base.errors, budget: WORK_BUDGETS.gmemErrors, how: `${runs} runs × ${base.errors}` },
+        ],
+        lower: "lower --accesses, --dmas or --errors, or give fewer --policy / --design values",
+      });
       const rows = withFlags(FLAGS, () => gmemOutcomeRows(base, policies, designs));
       const out = { ...base, policies, designs, rows, assumptions: GMEM_ASSUMPTIONS };
       emit(!!o.json, out, () =>

@@ -1,10 +1,12 @@
-// `mfr-lab grade`: grades every exercise (or --only one) in its own process and prints a score.
+// `mfr-lab grade`: grades every exercise (or --only one), several at once, and prints a score.
 // Exit code: 0 when every graded exercise passes, 1 when some fail, 2 on a usage error.
 import type { Command } from "commander";
 import { markSolved, markUnsolved } from "../../grader/progress.js";
 import { grade, type ExerciseResult } from "../../grader/run.js";
 import { sectionPointer } from "../../grader/catalog.js";
 import type { ExerciseInfo } from "../../grader/manifest.js";
+import { availableParallelism } from "node:os";
+import { intOption } from "../options.js";
 import { addExerciseOptions, openExercises, type ExerciseFlags } from "./exercise-options.js";
 
 function line(r: ExerciseResult, read: string | null): string {
@@ -16,16 +18,17 @@ function line(r: ExerciseResult, read: string | null): string {
 export function registerGrade(program: Command): void {
   const cmd = program
     .command("grade")
-    .description("grade the exercises (each in its own process, with a time limit) and print the score")
+    .description("grade the exercises (your code in a locked-down process, with time and memory limits) and print the score")
     .option("--reference", "grade the reference solutions instead of your files (course authors, CI)")
-    .option("--only <id>", "grade one exercise, e.g. ch1-tlb-reach");
+    .option("--only <id>", "grade one exercise, e.g. ch1-tlb-reach")
+    .option("--jobs <n>", `exercises graded at once (default: the machine's ${availableParallelism()} cores)`, intOption(1, 64));
   addExerciseOptions(cmd, {
     seed: "seed of the generated test cases (draws a fresh set of problems)",
-    timeout: "time limit per exercise",
+    timeout: "seconds your code may run per exercise (the tests' own work does not count)",
     dir: "exercise folder to grade (default: exercises/)",
   })
     .option("--json", "print one JSON object")
-    .action(async (o: ExerciseFlags & { reference?: boolean; only?: string; json?: boolean }) => {
+    .action(async (o: ExerciseFlags & { reference?: boolean; only?: string; json?: boolean; jobs?: number }) => {
       const { dir, list } = openExercises(o, o.only, "--only");
       const info = (id: string): ExerciseInfo | undefined => list.find((e) => e.id === id);
       const target = o.reference ? "reference" : "student";
@@ -36,7 +39,7 @@ export function registerGrade(program: Command): void {
       }
       const report = await grade({
         exercisesDir: dir, target, seed: o.seed, timeoutMs: Math.round(o.timeout * 1000),
-        only: o.only !== undefined ? [o.only] : undefined,
+        only: o.only !== undefined ? [o.only] : undefined, workers: o.jobs,
         // A failing student file is pointed at the chapter section that explains the exercise.
         onResult: json ? undefined : (r) => process.stdout.write(line(r, !r.passed && target === "student" && info(r.id) ? sectionPointer(info(r.id)!, dir) : null) + "\n"),
       });
@@ -47,7 +50,8 @@ export function registerGrade(program: Command): void {
         process.stdout.write(JSON.stringify(report) + "\n");
       } else {
         const failed = report.total - report.passed;
-        process.stdout.write(`${report.passed} of ${report.total} exercises passed${failed ? `, ${failed} failed` : ""}.\n`);
+        const how = `${(report.wallMs / 1000).toFixed(1)} s, ${report.workers} at a time`;
+        process.stdout.write(`${report.passed} of ${report.total} exercises passed${failed ? `, ${failed} failed` : ""} (${how}).\n`);
         if (failed && target === "student") process.stdout.write("Run `npx mfr-lab learn` to work on the next one (h in it shows hints).\n");
       }
       process.exitCode = report.passed === report.total ? 0 : 1;

@@ -20,7 +20,7 @@ export function registerLearn(program: Command): void {
     .option("--once", "run the current exercise once and exit (when file watching does not work)")
     .option("--hint", "show the next hint for the current exercise and exit")
     .option("--solution", "show the reference solution of an exercise you have solved, and exit");
-  addExerciseOptions(cmd, { seed: "seed of the generated test cases", timeout: "time limit per test run", dir: "exercise folder (default: exercises/)" })
+  addExerciseOptions(cmd, { seed: "seed of the generated test cases", timeout: "seconds your code may run per test run (the tests' own work does not count)", dir: "exercise folder (default: exercises/)" })
     .option("--json", "print one JSON object (implies --once)")
     .action(async (id: string | undefined, o: LearnFlags) => {
       const { dir, list } = openExercises(o, id, "exercise");

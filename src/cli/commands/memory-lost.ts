@@ -1,8 +1,10 @@
 import type { Command } from "commander";
 import type { PolicyVariant } from "../../mfr/machine.js";
 import { MEMORY_LOST_ASSUMPTIONS, memoryLostByPolicy, type PolicyLoss } from "../../mfr/policy/memory-lost.js";
-import { KERNEL_VERSION_FLAG, KERNEL_VERSION_HELP, choiceOption, intOption, kernelVersionOption, sizeTextOption, withFlags } from "../options.js";
+import { parseSize } from "../../core/units.js";
+import { KERNEL_VERSION_FLAG, KERNEL_VERSION_HELP, checkFlag, choiceOption, intOption, kernelVersionOption, sizeTextOption, withFlags } from "../options.js";
 import { DEFAULT_KERNEL_VERSION } from "../../mfr/kernel-version.js";
+import { limitWork, WORK_BUDGETS } from "../limits.js";
 import { emit, formatSize, table } from "../output.js";
 
 
@@ -11,7 +13,7 @@ export function registerMemoryLost(program: Command): void {
     .command("memory-lost")
     .description("Chapter 2: memory lost to uncorrected errors on a HugeTLB memfd guest, default vs MFD_MF_KEEP_UE_MAPPED")
     .option("--errors <n>", "uncorrected errors, each on a distinct 4K page", intOption(0, 100_000), 8)
-    .option("--guest <size>", "guest memory, one HugeTLB memfd", sizeTextOption, "64G")
+    .option("--guest <size>", "guest memory, one HugeTLB memfd", sizeTextOption(2 ** 21, 2 ** 43), "64G")
     .option("--folio <size>", "HugeTLB page size of the memfd: 2M or 1G", choiceOption(["2M", "1G"] as const), "1G")
     .option("--policy-variant <v>", "release path of the policy: v1, v1-buggy or v2", choiceOption(["v1", "v1-buggy", "v2"] as const), "v2" as PolicyVariant)
     .option("--pinned", "iommufd/VFIO pins every folio for the VM's life (dropped at exit, after release)", false)
@@ -19,6 +21,20 @@ export function registerMemoryLost(program: Command): void {
     .option(KERNEL_VERSION_FLAG, KERNEL_VERSION_HELP, kernelVersionOption, DEFAULT_KERNEL_VERSION)
     .option("--json", "print one JSON object")
     .action((o) => {
+      // The flags one at a time, before the model: --guest first, since --errors is bounded by its pages.
+      const folio = parseSize(o.folio as string);
+      const pages = parseSize(o.guest as string) / folio;
+      checkFlag("--guest", Number.isInteger(pages) ? null : `${o.guest} is not a whole number of ${o.folio} pages`, `use a multiple of ${o.folio}, e.g. "8G"`);
+      checkFlag("--errors", o.errors <= 4096 * pages ? null : `${o.errors} distinct 4K pages do not fit in a ${o.guest} guest`, "lower --errors or raise --guest");
+      // Both policies run the whole guest: its folios and its errors, twice.
+      limitWork({
+        command: "memory-lost",
+        parts: [
+          { what: `${o.folio} folios`, amount: 2 * pages, budget: WORK_BUDGETS.memoryLostFolios, how: `2 policies × ${o.guest} in ${o.folio} folios` },
+          { what: "errors", amount: 2 * o.errors, budget: WORK_BUDGETS.memoryLostErrors, how: `2 policies × ${o.errors}` },
+        ],
+        lower: o.folio === "2M" ? "lower --guest or --errors, or use --folio 1G" : "lower --guest or --errors",
+      });
       const r = withFlags({ errors: "--errors", guest: "--guest", folio: "--folio" }, () =>
         memoryLostByPolicy({ errors: o.errors, guest: o.guest, folio: o.folio, seed: o.seed, policyVariant: o.policyVariant, pinned: o.pinned, kernel: o.kernelVersion }),
       );

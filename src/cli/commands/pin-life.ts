@@ -2,8 +2,10 @@ import type { Command } from "commander";
 import type { PinPolicy } from "../../iommufd/iommufd.js";
 import { VM_LIFE_ASSUMPTIONS, dmaOutcomeRows, heldBackOverVmLife, type VmLifeSeries } from "../../iommufd/vm-life.js";
 import { ParameterError } from "../../core/errors.js";
-import { KERNEL_VERSION_FLAG, KERNEL_VERSION_HELP, choiceOption, intOption, kernelVersionOption, listOption, sizeTextOption, withFlags } from "../options.js";
+import { parseSize } from "../../core/units.js";
+import { KERNEL_VERSION_FLAG, KERNEL_VERSION_HELP, checkFlag, choiceOption, intOption, kernelVersionOption, listOption, sizeTextOption, withFlags } from "../options.js";
 import { DEFAULT_KERNEL_VERSION } from "../../mfr/kernel-version.js";
+import { limitWork, WORK_BUDGETS } from "../limits.js";
 import { emit, formatSize, table } from "../output.js";
 
 const POLICIES: readonly PinPolicy[] = ["none", "ebusy", "revoke"];
@@ -17,7 +19,7 @@ export function registerPinLife(program: Command): void {
     .description("Chapter 3: memory held back and device DMA outcomes over a VM's life, per iommufd pin policy")
     .option("--policy <list>", "comma-separated pin policies: none, ebusy, revoke", listOption(choiceOption(POLICIES)), [...POLICIES])
     .option("--errors <n>", "uncorrected errors during the VM's life", intOption(0, 10_000), 3)
-    .option("--guest <size>", "guest RAM, a HugeTLB memfd (1 to 64 folios)", sizeTextOption, "8G")
+    .option("--guest <size>", "guest RAM, a HugeTLB memfd (1 to 64 folios)", sizeTextOption(2 ** 21, 2 ** 36), "8G")
     .option("--page-size <size>", "HugeTLB page size of guest RAM: 2M or 1G", choiceOption(["2M", "1G"] as const), "1G")
     .option("--days <n>", "days the VM runs; errors fall on days 1 … days-1", intOption(2, 10_000), 30)
     .option("--dma-per-day <n>", "random device DMAs a day", intOption(0, 10_000), 8)
@@ -32,6 +34,18 @@ export function registerPinLife(program: Command): void {
     .action((o) => {
       const policies: PinPolicy[] = o.policy;
       if (!policies.length) throw new ParameterError("--policy", "no policy given", `use ${POLICIES.join(", ")}`);
+      const pages = parseSize(o.guest as string) / parseSize(o.pageSize as string);
+      checkFlag("--guest", Number.isInteger(pages) && pages >= 1 && pages <= 64 ? null : `${o.guest} is not 1 to 64 ${o.pageSize} pages`, `use a multiple of ${o.pageSize} up to ${o.pageSize === "1G" ? "64G" : "128M"}, or change --page-size`);
+      checkFlag("--errors", o.errors <= o.days - 1 ? null : `${o.errors} errors do not fit in ${o.days} days (one error a day, on days 1 to ${o.days - 1})`, "lower --errors or raise --days");
+      // Every day: --dma-per-day random DMAs and one to each page poisoned so far, per policy.
+      limitWork({
+        command: "pin-life",
+        parts: [{
+          what: "device DMAs", amount: policies.length * o.days * (o.dmaPerDay + o.errors), budget: WORK_BUDGETS.pinLifeDmas,
+          how: `${policies.length} ${policies.length === 1 ? "policy" : "policies"} × ${o.days} days × (${o.dmaPerDay} DMAs a day + one to each of up to ${o.errors} poisoned pages)`,
+        }],
+        lower: "lower --days, --dma-per-day or --errors, or give fewer --policy values",
+      });
       const series: VmLifeSeries[] = withFlags(FLAGS, () =>
         policies.map((policy) =>
           heldBackOverVmLife({

@@ -11,7 +11,7 @@ export function registerZapCost(program: Command): void {
   program
     .command("zap-cost")
     .description("Chapter 5: why memory_failure_pfn() does not unmap: a huge pfnmap kept vs broken into 4K PTEs")
-    .option("--region <size>", "the device memory region mapped as a huge pfnmap", sizeOption, 16 * 2 ** 30)
+    .option("--region <size>", "the device memory region mapped as a huge pfnmap", sizeOption(4096, 2 ** 50), 16 * 2 ** 30)
     .option("--guest-page <size>", "the guest's own page size for the region: 4K, 2M or 1G", pageSizeOption, "2M" as PageSize)
     .option("--kept-page <size>", "leaf size of the kept huge pfnmap: 4K, 2M or 1G", pageSizeOption, "1G" as PageSize)
     .option("--paging-levels <n>", "guest and stage-2 page-table levels: 4 or 5", intOption(4, 5), 4)

@@ -1,5 +1,6 @@
 import { PAGE_SIZE_SHIFT, type PageSize } from "../../core/units.js";
 import type { Pte, Task } from "./process.js";
+import { notePte } from "./watch.js";
 
 /** A resolved page-table entry: the entry, its level, and the virtual address it starts at. */
 export interface WalkResult {
@@ -39,11 +40,17 @@ export function getEntry(t: Task, base: number, size: PageSize): Pte | undefined
 }
 
 export function setEntry(t: Task, base: number, size: PageSize, pte: Pte): void {
-  table(t, size).set(base / UNIT[size], pte);
+  const tbl = table(t, size);
+  const old = tbl.get(base / UNIT[size]);
+  tbl.set(base / UNIT[size], pte);
+  notePte(t, base, size, old, pte);
 }
 
 export function clearEntry(t: Task, base: number, size: PageSize): void {
-  table(t, size).delete(base / UNIT[size]);
+  const tbl = table(t, size);
+  const old = tbl.get(base / UNIT[size]);
+  tbl.delete(base / UNIT[size]);
+  notePte(t, base, size, old, undefined);
 }
 
 /** Every entry of a task, for teardown and the invariant checker. */

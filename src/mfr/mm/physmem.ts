@@ -8,6 +8,7 @@ import {
   PG_has_hwpoisoned, PG_hugetlb, PG_hugetlb_freed, PG_hugetlb_migratable, PG_hugetlb_raw_hwp_unreliable, PG_hugetlb_vmemmap_optimized, PG_hwpoison,
 } from "./folio.js";
 import { Hstate } from "./hugetlb.js";
+import type { MemWatch } from "./watch.js";
 
 export interface PhysMemOptions {
   nrFrames: number;
@@ -49,6 +50,8 @@ export class PhysMem {
   private readonly badPerBlock = new Map<number, number>();
   folioFrames = 0;
   private seq = 0;
+  /** The incremental invariant checker, told of every change it needs (set by ../invariants.ts). */
+  watch: MemWatch | undefined;
 
   constructor(opts: PhysMemOptions, readonly log: EventLog) {
     this.nrFrames = opts.nrFrames;
@@ -117,6 +120,7 @@ export class PhysMem {
     if (this.badFrames.has(pfn)) return;
     if (injected) this.injected.add(pfn);
     this.badFrames.set(pfn, this.seq++);
+    this.watch?.bad(pfn);
     const b = Math.floor(pfn / 2 ** MAX_PAGE_ORDER);
     this.badPerBlock.set(b, (this.badPerBlock.get(b) ?? 0) + 1);
   }
@@ -151,6 +155,7 @@ export class PhysMem {
     const f = newFolio(pfn, order, flags, this.seq++);
     this.folios.set(pfn, f);
     this.folioFrames += 2 ** order;
+    this.watch?.folio(f);
     this.log.push({ kind: "alloc", pfn, order, what });
     for (const bad of this.badIn(pfn, order)) {
       this.log.violation("poisoned-frame-allocated", `the allocator handed out poisoned pfn ${bad} (in a ${what} folio at pfn ${pfn})`);
@@ -168,6 +173,7 @@ export class PhysMem {
       h.freeList.splice(i, 1);
       f.flags &= ~PG_hugetlb_freed;
       f.flags |= PG_hugetlb_migratable; // hugetlb_no_page() on a new folio
+      this.watch?.folio(f);
       this.log.push({ kind: "alloc", pfn: f.pfn, order: f.order, what: `hugetlb ${size}` });
       return f;
     }
@@ -181,11 +187,13 @@ export class PhysMem {
   /** folio_get / page_ref_add. */
   getFolio(f: Folio, n = 1): void {
     f.ref += n;
+    this.watch?.folio(f);
   }
 
   /** folio_put(): drops references; at zero the folio goes back to the buddy or the hugetlb pool. */
   putFolio(f: Folio, n = 1, why = "put"): void {
     f.ref -= n;
+    this.watch?.folio(f);
     if (f.ref < 0) {
       this.log.violation("refcount-negative", `folio at pfn ${f.pfn} has refcount ${f.ref} after ${why}`);
       f.ref = 0;
@@ -197,6 +205,7 @@ export class PhysMem {
   pin(f: Folio, n = 1): void {
     f.pincount += n;
     f.ref += f.order === 0 ? GUP_PIN_COUNTING_BIAS * n : n;
+    this.watch?.folio(f);
   }
 
   unpin(f: Folio, n = 1): void {
@@ -230,6 +239,7 @@ export class PhysMem {
     }
     this.folios.delete(f.pfn);
     this.folioFrames -= folioNrPages(f);
+    this.watch?.folioGone(f);
     if (f.order === 0 && this.hwpoison.has(f.pfn)) {
       // free_pages_prepare() (mm/page_alloc.c): "Do not let hwpoison pages hit pcplists/buddy";
       // an order-0 poisoned page is dropped on free instead of being returned.
@@ -243,7 +253,10 @@ export class PhysMem {
       for (let p = f.pfn; p <= f.pfn + folioNrPages(f); p++) {
         const end = p === f.pfn + folioNrPages(f);
         if (!end && !this.hwpoison.has(p)) continue;
-        if (p > run) this.buddy.freeRange(run, p - run);
+        if (p > run) {
+          this.buddy.freeRange(run, p - run);
+          this.watch?.freed(run, p - run);
+        }
         if (!end) {
           this.takenOff.add(p);
           this.log.push({ kind: "offline", pfn: p, how: "held-by-mf", by: "free_has_hwpoisoned" });
@@ -255,6 +268,7 @@ export class PhysMem {
     }
     // Mainline __free_pages(): a high-order folio goes back whole, poisoned subpages included.
     this.buddy.freeBlock(f.pfn, f.order);
+    this.watch?.freed(f.pfn, folioNrPages(f));
     this.log.push({ kind: "free", pfn: f.pfn, order: f.order, what: "to buddy" });
   }
 
@@ -278,10 +292,12 @@ export class PhysMem {
     h.nrHugepages--;
     this.folios.delete(f.pfn);
     this.folioFrames -= folioNrPages(f);
+    this.watch?.folioGone(f);
     if (folioTest(f, PG_hwpoison) && f.rawHwp) for (const raw of f.rawHwp) this.hwpoison.add(raw);
     f.rawHwp = null;
     f.flags = 0;
     this.buddy.freeRange(f.pfn, folioNrPages(f));
+    this.watch?.freed(f.pfn, folioNrPages(f));
     this.log.push({ kind: "free", pfn: f.pfn, order: f.order, what: `dissolved hugetlb ${h.size} to buddy` });
     return 0;
   }
@@ -298,6 +314,7 @@ export class PhysMem {
   putPageBackBuddy(pfn: number): boolean {
     if (!this.takenOff.delete(pfn)) return false;
     this.buddy.freeBlock(pfn, 0);
+    this.watch?.freed(pfn, 1);
     return true;
   }
 
