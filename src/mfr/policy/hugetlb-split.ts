@@ -59,6 +59,7 @@ export function demoteHugetlbFolio(m: Machine, f: Folio, pfn: number): boolean {
     p += 2 ** order;
   }
   mem.folios.delete(f.pfn);
+  mem.watch?.folioGone(f); // the incremental invariant checks follow the folio map
   as.pages.delete(f.index);
   h.nrHugepages--;
   for (const r of maps) clearEntry(r.task, r.base, r.size);
@@ -69,6 +70,7 @@ export function demoteHugetlbFolio(m: Machine, f: Folio, pfn: number): boolean {
     piece.mapcount = maps.length;
     piece.ref = maps.length + n; // one per mapping, the page cache's n (filemapAddFolio)
     mem.folios.set(piece.pfn, piece);
+    mem.watch?.folio(piece);
     as.pages.set(piece.index, piece);
     const size = piece.order === 0 ? "4K" : "2M";
     for (const r of maps) setEntry(r.task, r.base + (piece.pfn - f.pfn) * 4096, size, { pfn: piece.pfn, size, hwpoison: false });
