@@ -8,6 +8,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { killGroup } from "../core/process.js";
 import { testProblem } from "./integrity.js";
 import { defaultExercisesDir, loadManifest, projectRoot, type ExerciseInfo } from "./manifest.js";
 import type { ModuleReport } from "./reporter.js";
@@ -86,19 +87,6 @@ export function summarize(r: ModuleReport): { passed: boolean; message?: string;
   return { passed: false, message: cleanMessage(raw) + more, checksPassed, checks };
 }
 
-/** Ends a process group (SIGKILL), or the process alone if it leads none. */
-function killGroup(pid: number | undefined): void {
-  if (pid === undefined) return;
-  try {
-    process.kill(-pid, "SIGKILL");
-  } catch {
-    try {
-      process.kill(pid, "SIGKILL");
-    } catch {
-      /* already gone */
-    }
-  }
-}
 
 /** Grades the exercises (several at once) and reports each in manifest order. */
 export async function grade(opts: GradeOptions = {}): Promise<GradeReport> {

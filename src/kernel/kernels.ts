@@ -3,6 +3,7 @@
 import { createHash } from "node:crypto";
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
+import { processAlive } from "../core/process.js";
 import type { KernelVersion } from "../mfr/kernel-version.js";
 import { compareVersions, extractDeb, PrivateApt, systemDebianSource } from "./debian.js";
 import { KernelLabError } from "./errors.js";
@@ -131,21 +132,13 @@ function acquireLock(lock: string, progress: Progress): () => void {
     } catch {
       /* being written */
     }
-    if (owner > 0 && !alive(owner)) rmSync(lock, { recursive: true, force: true });
+    if (owner > 0 && !processAlive(owner)) rmSync(lock, { recursive: true, force: true });
     if (Date.now() > deadline) throw new KernelLabError(`another process has been fetching kernels for 20 minutes (${lock})`, "remove that folder if no fetch is running");
     if (!waited) progress("waiting for another fetch to finish", 0, 4);
     Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 500);
   }
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
 
 function fetchUnlocked(id: ModelKernel, progress: Progress): KernelImage {
   const known = KNOWN_KERNELS.find((k) => k.id === id) as KnownKernel;

@@ -17,6 +17,7 @@ import type { PageSize } from "../../core/units.js";
 import { COCO_DESIGNS, type CocoDesignId } from "../../guest_memfd/designs.js";
 import { choiceOption, intOption, listOption, numberOption, pageSizeOption, withFlags } from "../options.js";
 import { emit, table } from "../output.js";
+import { killGroup } from "../../core/process.js";
 
 interface BatteryFlags {
   seed: number;
@@ -63,11 +64,7 @@ function runIsolated(argv: readonly string[], timeoutS: number, file: string): P
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
-      try {
-        process.kill(-(child.pid as number), "SIGKILL");
-      } catch {
-        child.kill("SIGKILL");
-      }
+      killGroup(child.pid);
     }, timeoutS * 1000);
     child.on("error", (e) => {
       clearTimeout(timer);

@@ -8,6 +8,7 @@ import { closeSync, constants, existsSync, fstatSync, mkdtempSync, openSync, rea
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Worker } from "node:worker_threads";
+import { killGroup } from "../../core/process.js";
 import { FdChannel } from "./frames.js";
 import { libraryBundle, studentBundle } from "./bundle.js";
 import { Endpoint } from "./rpc.js";
@@ -147,17 +148,7 @@ export async function openSandbox(o: SandboxOptions): Promise<Sandbox> {
     const pid = child.pid;
     if (pid === undefined) throw new SandboxError("the grader could not start a process for your code", "ended");
     child.unref();
-    const killStudent = (): void => {
-      try {
-        process.kill(-pid, "SIGKILL");
-      } catch {
-        try {
-          process.kill(pid, "SIGKILL");
-        } catch {
-          /* gone */
-        }
-      }
-    };
+    const killStudent = (): void => killGroup(pid);
     cleanup.push(killStudent);
     cleanup.push(() => closeSync(down.mine), () => closeSync(up.mine));
     if (runDir && existsSync(join(runDir, "pids"))) {
