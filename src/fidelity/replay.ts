@@ -128,6 +128,12 @@ export function replayScenario(spec: ScenarioSpec, c: CompiledScenario, lines: A
       },
     };
     last = l.c;
+    // A negative count means the scenario used pool pages that were not its own (reserved for a
+    // later scenario of the batch): its results and theirs would both be wrong.
+    for (const size of ["2M", "1G"] as const) {
+      const free = step.hugetlb[size].free;
+      if (free < 0 && !run.setFailures.some((f) => f.includes(`the ${size} HugeTLB pool went`))) run.setFailures.push(`step ${l.i}: the ${size} HugeTLB pool went ${-free} page(s) below this scenario's share; give machine.hugetlb more ${size} pages`);
+    }
     let pageQuery: { pfn: number; swapped: number } | undefined;
     cs.kinds.forEach((kind, j) => {
       const r = l.r[j] ?? {};

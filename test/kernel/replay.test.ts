@@ -58,6 +58,21 @@ describe("kernel lab: replay and comparison", () => {
     for (const k of KNOWN_DIFFERENCES) expect(k.cause.length, `${k.id} states its cause`).toBeGreaterThan(30);
   });
 
+  it("a scenario that takes pool pages kept for a later scenario of the boot is a failure, not agreement", () => {
+    const { spec, model, compiled, lines } = setup();
+    // Two 1G pages are kept for later scenarios; at step 1 one of them is in use by this one.
+    const taking = lines.map((l) => {
+      if (l.t === "pool" && l.kb === 1048576) return { ...l, after: [2, 2] };
+      if (l.t === "base") return { ...l, c: { ...l.c, h1: [2, 2] } };
+      if (l.t === "step") return { ...l, c: { ...l.c, h1: l.i >= 1 ? [2, 1] : [2, 2] } };
+      return l;
+    }) as AgentLine[];
+    const run = replayScenario(spec, compiled, taking);
+    expect(run.setFailures).toEqual([expect.stringMatching(/^step 1: the 1G HugeTLB pool went 1 page\(s\) below this scenario's share/)]);
+    expect(compareScenario(model, run, INFO).ok).toBe(false);
+    expect(replayScenario(spec, compiled, lines).setFailures, "the recorded run kept to its share").toEqual([]);
+  });
+
   it("a VM that stopped mid-scenario is reported as a panic or an abort, never as agreement", () => {
     const { spec, model, compiled, lines } = setup();
     const cut = lines.slice(0, lines.findIndex((l) => l.t === "begin" && l.i === 8) + 1);
