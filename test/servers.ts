@@ -1,4 +1,4 @@
-// Helpers for the tests of the course's servers (servers.test.ts, start.test.ts): free ports,
+// Helpers for the tests of the course's servers (servers, start, the site's progress table, the grader's attacks): free ports,
 // who accepts connections where, and which processes are left.
 import { readdirSync, readFileSync } from "node:fs";
 import { connect, createServer } from "node:net";

@@ -2,35 +2,12 @@
 // course notebooks on 127.0.0.1 only, keep its token, offer no terminal, and start the TypeScript
 // (tslab) kernel; a SIGTERM to `npm start` ends JupyterLab and its kernels.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { createServer, connect } from "node:net";
-import { networkInterfaces } from "node:os";
 import { join } from "node:path";
 import { readdirSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { processesWith } from "./servers.js";
+import { accepts, freePort, outsideAddresses, processesWith } from "./servers.js";
 
 const ROOT = join(__dirname, "..");
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-/** Whether a TCP connection to host:port is accepted. */
-function accepts(host: string, port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const c = connect({ host, port, timeout: 2000 });
-    c.once("connect", () => (c.destroy(), resolve(true)));
-    c.once("error", () => resolve(false));
-    c.once("timeout", () => (c.destroy(), resolve(false)));
-  });
-}
 
 describe("npm start: JupyterLab with the course notebooks and the TypeScript kernel", { timeout: 120_000 }, () => {
   let child: ChildProcess | undefined;
@@ -83,7 +60,7 @@ describe("npm start: JupyterLab with the course notebooks and the TypeScript ker
   it("says what it is doing, and listens on 127.0.0.1 only", async () => {
     expect(log, "start.mjs tells the user where to look").toMatch(/\[mfr-lab\] starting JupyterLab on 127\.0\.0\.1/);
     expect(await accepts("127.0.0.1", port), "JupyterLab accepts on loopback").toBe(true);
-    const outside = Object.values(networkInterfaces()).flat().filter((a) => a && a.family === "IPv4" && !a.internal).map((a) => a!.address);
+    const outside = outsideAddresses();
     for (const addr of outside) expect(await accepts(addr, port), `JupyterLab must not listen on ${addr}`).toBe(false);
   });
 

@@ -3,7 +3,7 @@
 // library reached through "../../src", a test file replaced at run time or by hand); here each
 // one fails, with a message that says why. Misbehaving code gets a clear message too, and when
 // grading ends no process it started is left.
-import { readdirSync, readFileSync, writeFileSync, existsSync, mkdtempSync, rmSync } from "node:fs";
+import { readdirSync, writeFileSync, existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -14,6 +14,7 @@ import {
   REPLACE_TEST_AT_RUNTIME, SPAWNS_AND_HANGS, THROW_NO_PROTOTYPE, type Attack,
 } from "./attacks.js";
 import { freshCopy, list, projectCopy, removeCopies, solveWithReference, studentFile } from "./fresh-copy.js";
+import { processesWith } from "../servers.js";
 
 afterAll(() => removeCopies());
 
@@ -23,22 +24,6 @@ function plant(dir: string, attacks: Attack[]): void {
 
 function byId(rs: ExerciseResult[]): Record<string, ExerciseResult> {
   return Object.fromEntries(rs.map((r) => [r.id, r]));
-}
-
-/** Processes whose command line mentions `text` (Linux /proc). */
-function processesMentioning(text: string): string[] {
-  const out: string[] = [];
-  for (const p of readdirSync("/proc")) {
-    if (!/^\d+$/.test(p) || Number(p) === process.pid) continue;
-    try {
-      const cmd = readFileSync(`/proc/${p}/cmdline`, "utf8");
-      const state = readFileSync(`/proc/${p}/stat`, "utf8").split(") ")[1]?.[0];
-      if (cmd.includes(text) && state !== "Z") out.push(`${p}: ${cmd.split("\0").join(" ").slice(0, 200)}`);
-    } catch {
-      /* ended meanwhile */
-    }
-  }
-  return out;
 }
 
 describe("the grader cannot be fooled", () => {
@@ -99,7 +84,7 @@ describe("misbehaving code gets one clear message, and nothing is left running",
       expect(r[SPAWNS_AND_HANGS.id].message).toBe("timed out after 4 s — does your loop terminate?");
       for (const e of rep.exercises) expect(e.message, `${e.id}: one line, no stack`).not.toMatch(/\n|\s+at \S+:\d+/);
       // Every process of the run had the run's folder on its command line (bundles live there).
-      expect(processesMentioning(tmp), "processes left after grading").toEqual([]);
+      expect(processesWith(tmp), "processes left after grading").toEqual([]);
       expect(readdirSync(tmp), "the run's private folder is removed").toEqual([]);
     } finally {
       rmSync(tmp, { recursive: true, force: true });

@@ -3,42 +3,31 @@
 // through every link a reader can click (pages, exercise pages, notebook viewers, downloads). No
 // link may leave the base or fail, no asset may 404. The home page links the repository, an edit
 // link and "get the course"; every chapter links its notebook's viewer, which shows its outputs.
-import type { Server } from "node:http";
 import { join } from "node:path";
-import { chromium, type Browser, type Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Page } from "playwright-core";
+import { beforeAll, describe, expect, it } from "vitest";
 import { loadChapters } from "../../docs/.vitepress/chapters.js";
-import { CHROMIUM_ARGS, ROOT, buildSiteOnce, findChromium, pagePaths, serveDist } from "./site-build.js";
+import { ROOT, pagePaths, useSiteInBrowser } from "./site-build.js";
 
 const BASE = "/mfr-lab/";
 const REPO = "https://github.com/course-org/mfr-lab"; // a stand-in: the build takes it from MFR_LAB_REPO
 const OUT = join(ROOT, "docs/.vitepress/dist-base");
 
 describe("course site published under a base path", { timeout: 1_200_000 }, () => {
-  let server: Server | undefined;
+  const site = useSiteInBrowser({ build: { outDir: OUT, env: { MFR_LAB_BASE: BASE, MFR_LAB_REPO: REPO, MFR_LAB_BRANCH: "main" } }, base: BASE });
   let origin = "";
-  let browser: Browser | undefined;
   let page: Page;
   const failed: string[] = [];
   const visited = new Map<string, string[]>(); // page path → links found on it
 
   beforeAll(async () => {
-    await buildSiteOnce({ outDir: OUT, env: { MFR_LAB_BASE: BASE, MFR_LAB_REPO: REPO, MFR_LAB_BRANCH: "main" } });
-    const served = await serveDist(OUT, BASE);
-    server = served.server;
-    origin = served.url;
-    browser = await chromium.launch({ executablePath: findChromium(), args: CHROMIUM_ARGS });
-    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    origin = site.url;
+    page = await site.browser.newPage({ viewport: { width: 1280, height: 900 } });
     page.on("response", (r) => {
       if (r.url().startsWith(origin) && r.status() >= 400) failed.push(`HTTP ${r.status()} for ${r.url().slice(origin.length)} (on ${page.url().slice(origin.length)})`);
     });
     page.on("pageerror", (e) => failed.push(`page error on ${page.url().slice(origin.length)}: ${e.message}`));
-  }, 1_200_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await new Promise<void>((r) => (server ? server.close(() => r()) : r()));
-  });
+  }, 120_000);
 
   it("crawls every page from the home page: every link stays under the base and resolves", async () => {
     const queue = [BASE];

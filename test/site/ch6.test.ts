@@ -2,45 +2,29 @@
 // them, the live scorecard re-runs the whole battery when an answer changes and shows what
 // scorePolicy() computes for the picked policy, the kernel-lab slots show the kernels' results, and
 // nothing logs an error.
-import type { Server } from "node:http";
-import { chromium, type Browser, type Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Page } from "playwright-core";
+import { beforeAll, describe, expect, it } from "vitest";
 import { libValues } from "../../docs/.vitepress/lib-values.js";
 import { CH6_PRESETS, pickerPolicy, type PickerState } from "../../docs/.vitepress/ch6-example.js";
 import { BATTERY_ASSUMPTIONS, BUILTIN_POLICIES, KERNEL_LAB_SLOTS, MAINLINE, METRIC_IDS, METRICS, formatMetric, scorePolicy, slug } from "../../src/index.js";
-import { CHROMIUM_ARGS, buildSiteOnce, findChromium, serveDist } from "./site-build.js";
+import { useSiteInBrowser, watchProblems } from "./site-build.js";
 
 const PAGE = "/chapters/06-design-your-own-policy.html";
 
 describe("course site: Chapter 6 in a browser", { timeout: 180_000 }, () => {
-  let server: Server | undefined;
+  const site = useSiteInBrowser();
   let base = "";
-  let browser: Browser | undefined;
   let page: Page;
   const problems: string[] = [];
 
   beforeAll(async () => {
-    const build = await buildSiteOnce();
+    const build = site.build;
     console.log(build.reused ? "[site] build reused from this run" : `[site] vitepress build: ${build.seconds.toFixed(1)} s`);
-    const served = await serveDist();
-    server = served.server;
-    base = served.url;
-    browser = await chromium.launch({ executablePath: findChromium(), args: CHROMIUM_ARGS });
-    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    page.on("console", (m) => {
-      if (m.type() === "error") problems.push(`console error: ${m.text()} (${m.location().url})`);
-    });
-    page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
-    page.on("response", (r) => {
-      if (r.status() >= 400) problems.push(`HTTP ${r.status()} for ${r.url()}`);
-    });
+    base = site.url;
+    page = await site.browser.newPage({ viewport: { width: 1280, height: 900 } });
+    watchProblems(page, problems);
     await page.goto(base + PAGE, { waitUntil: "load" });
-  }, 180_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await new Promise<void>((r) => (server ? server.close(() => r()) : r()));
-  });
+  }, 120_000);
 
   const renders = async (): Promise<number> => Number(await page.getAttribute('[data-testid="policy-chart"]', "data-renders"));
   const waitForRender = (after: number) =>

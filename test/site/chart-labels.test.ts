@@ -2,11 +2,10 @@
 // phone's width, at each slider's default and both extremes: no text of a chart is cut off by its
 // edge and no two labels overlap; in the readouts under the charts, an errno (-EBUSY) or a signed
 // number with its % never breaks across lines.
-import type { Server } from "node:http";
-import { chromium, type Browser, type Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Page } from "playwright-core";
+import { describe, expect, it } from "vitest";
 import { loadChapters } from "../../docs/.vitepress/chapters.js";
-import { CHROMIUM_ARGS, buildSiteOnce, findChromium, serveDist } from "./site-build.js";
+import { useSiteInBrowser } from "./site-build.js";
 
 const chapters = loadChapters();
 
@@ -44,30 +43,15 @@ function inspect(page: Page): Promise<string[]> {
 }
 
 describe("course site: chart labels and readouts", { timeout: 1_200_000 }, () => {
-  let server: Server | undefined;
-  let url = "";
-  let browser: Browser | undefined;
-
-  beforeAll(async () => {
-    await buildSiteOnce();
-    const served = await serveDist();
-    server = served.server;
-    url = served.url;
-    browser = await chromium.launch({ executablePath: findChromium(), args: CHROMIUM_ARGS });
-  }, 1_200_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await new Promise<void>((r) => (server ? server.close(() => r()) : r()));
-  });
+  const site = useSiteInBrowser();
 
   for (const width of [1280, 390]) {
     it(`at ${width} px: nothing cut off or overlapping at any slider's default, minimum and maximum`, async () => {
-      const page = await browser!.newPage({ viewport: { width, height: 900 } });
+      const page = await site.browser.newPage({ viewport: { width, height: 900 } });
       const problems = new Set<string>();
       let moves = 0;
       for (const c of chapters) {
-        await page.goto(`${url}/chapters/${c.slug}.html`, { waitUntil: "load" });
+        await page.goto(`${site.url}/chapters/${c.slug}.html`, { waitUntil: "load" });
         await page.waitForFunction(() => [...document.querySelectorAll("[data-renders]")].every((e) => Number(e.getAttribute("data-renders")) > 0), undefined, { timeout: 30_000 });
         for (const p of await inspect(page)) problems.add(`${c.slug} (defaults): ${p}`);
         const sliders = await page.$$eval(".lab-chart input[type=range][data-testid]", (els) =>

@@ -1,12 +1,11 @@
 // The Fidelity page in a browser: one row per suite scenario with each kernel's status, as in the
 // committed kernel-suite results, the kernels' provenance, and each scenario's steps side by side.
-import type { Server } from "node:http";
-import { chromium, type Browser, type Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { SUITE_RESULTS } from "../../src/fidelity/suite-results.js";
-import { CHROMIUM_ARGS, buildSiteOnce, findChromium, serveDist } from "./site-build.js";
+import { useSiteInBrowser, watchProblems } from "./site-build.js";
 
 describe("chapter pages: the same experiment on a real kernel", () => {
   it("every scenario a chapter embeds is a committed suite row that ran on a kernel", () => {
@@ -22,28 +21,15 @@ describe("chapter pages: the same experiment on a real kernel", () => {
 });
 
 describe("course site: the Fidelity page", { timeout: 180_000 }, () => {
-  let server: Server | undefined;
-  let browser: Browser | undefined;
+  const site = useSiteInBrowser();
   let page: Page;
   const problems: string[] = [];
 
   beforeAll(async () => {
-    await buildSiteOnce();
-    const served = await serveDist();
-    server = served.server;
-    browser = await chromium.launch({ executablePath: findChromium(), args: CHROMIUM_ARGS });
-    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
-    page.on("console", (m) => {
-      if (m.type() === "error") problems.push(`console error: ${m.text()}`);
-    });
-    await page.goto(`${served.url}/fidelity.html`, { waitUntil: "load" });
-  }, 180_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await new Promise<void>((r) => (server ? server.close(() => r()) : r()));
-  });
+    page = await site.browser.newPage({ viewport: { width: 1280, height: 900 } });
+    watchProblems(page, problems);
+    await page.goto(`${site.url}/fidelity.html`, { waitUntil: "load" });
+  }, 120_000);
 
   it("shows every scenario of the committed suite run, with each kernel's status and the kernels' packages", async () => {
     expect(SUITE_RESULTS.rows.length, "the committed results hold a suite run").toBeGreaterThan(20);

@@ -1,7 +1,7 @@
 // Every internal link in the built site must point at a file in dist, and every #anchor at an id
 // on the target page (Observable Plot's docs keep the same check).
 import { readFileSync } from "node:fs";
-import { join, relative } from "node:path";
+import { relative } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { DIST, buildSiteOnce, distFileFor, htmlFiles } from "./site-build.js";
 

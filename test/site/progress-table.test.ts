@@ -3,7 +3,6 @@
 // exercise list draws a table from it. Runs on a copy of exercises/ (MFR_LAB_EXERCISES_DIR), never
 // the student's own progress.
 import { spawn, type ChildProcess } from "node:child_process";
-import { createServer } from "node:net";
 import { join } from "node:path";
 import { chromium, type Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -11,18 +10,8 @@ import { exerciseNumber } from "../../src/grader/catalog.js";
 import { markSolved } from "../../src/grader/progress.js";
 import { progressReport } from "../../src/grader/progress-report.js";
 import { freshCopy, list, removeCopies } from "../grader/fresh-copy.js";
+import { freePort } from "../servers.js";
 import { CHROMIUM_ARGS, ROOT, findChromium } from "./site-build.js";
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 describe("course site served locally: the student's progress on the exercise list", { timeout: 600_000 }, () => {
   let dev: ChildProcess | undefined;

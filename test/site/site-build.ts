@@ -5,6 +5,9 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { extname, join, normalize, sep } from "node:path";
 import { fileURLToPath } from "node:url";
+import { chromium, type Browser, type Page } from "playwright-core";
+import { processAlive } from "../../src/core/process.js";
+import { afterAll, beforeAll } from "vitest";
 
 export const ROOT = fileURLToPath(new URL("../..", import.meta.url)).replace(/[\\/]$/, "");
 export const DIST = join(ROOT, "docs/.vitepress/dist");
@@ -24,14 +27,6 @@ export interface BuildInfo {
   reused: boolean;
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
 
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
@@ -99,7 +94,7 @@ export async function buildSiteOnce(spec: BuildSpec = DEFAULT_BUILD): Promise<Bu
       } catch {
         /* being created or removed */
       }
-      if (Number.isInteger(holder) && !alive(holder)) rmSync(LOCK, { recursive: true, force: true });
+      if (Number.isInteger(holder) && !processAlive(holder)) rmSync(LOCK, { recursive: true, force: true });
       await sleep(250);
     }
   }
@@ -204,3 +199,45 @@ export const CHROMIUM_ARGS = [
   "--disable-sync",
   "--no-first-run",
 ];
+
+/** A built site served on 127.0.0.1 and a Chromium, for one describe block (filled in by beforeAll). */
+export interface SiteInBrowser {
+  /** The server's origin, e.g. http://127.0.0.1:40123 (the base path is not included). */
+  url: string;
+  browser: Browser;
+  build: BuildInfo;
+}
+
+/**
+ * Registers the beforeAll/afterAll that build the site (once per vitest run), serve it and launch
+ * Chromium; the fields of the returned object are set once beforeAll has run.
+ */
+export function useSiteInBrowser(opts: { build?: BuildSpec; base?: string; timeoutMs?: number } = {}): SiteInBrowser {
+  const site = {} as SiteInBrowser;
+  let server: Server | undefined;
+  let browser: Browser | undefined;
+  beforeAll(async () => {
+    site.build = await buildSiteOnce(opts.build);
+    const served = await serveDist(opts.build?.outDir ?? DIST, opts.base);
+    server = served.server;
+    site.url = served.url;
+    browser = await chromium.launch({ executablePath: findChromium(), args: CHROMIUM_ARGS });
+    site.browser = browser;
+  }, opts.timeoutMs ?? 1_200_000);
+  afterAll(async () => {
+    await browser?.close();
+    await new Promise<void>((r) => (server ? server.close(() => r()) : r()));
+  });
+  return site;
+}
+
+/** Collects a page's console errors, uncaught errors and failed responses (HTTP ≥ 400) into `problems`. */
+export function watchProblems(page: Page, problems: string[]): void {
+  page.on("console", (m) => {
+    if (m.type() === "error") problems.push(`console error: ${m.text()} (${m.location().url})`);
+  });
+  page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
+  page.on("response", (r) => {
+    if (r.status() >= 400) problems.push(`HTTP ${r.status()} for ${r.url()}`);
+  });
+}

@@ -1,8 +1,7 @@
 // Builds the course site, serves it, and drives Chapters 1, 2, 3, 4 and 5 in headless Chromium: the
 // charts must render, respond to their sliders with what the library computes, and log no errors.
-import type { Server } from "node:http";
-import { chromium, type Browser, type Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Page } from "playwright-core";
+import { beforeAll, describe, expect, it } from "vitest";
 import { fmt, pct } from "../../docs/.vitepress/format.js";
 import { libValues } from "../../docs/.vitepress/lib-values.js";
 import { memcycleModel } from "../../src/thp/memcycle.js";
@@ -16,41 +15,24 @@ import { CH4_EXAMPLE, ch4Outcomes } from "../../docs/.vitepress/ch4-example.js";
 import { MEMORY_LOST_ASSUMPTIONS } from "../../src/mfr/policy/memory-lost.js";
 import { VM_LIFE_ASSUMPTIONS } from "../../src/iommufd/vm-life.js";
 import { GMEM_ASSUMPTIONS } from "../../src/guest_memfd/outcome.js";
-import { CHROMIUM_ARGS, buildSiteOnce, findChromium, serveDist } from "./site-build.js";
+import { useSiteInBrowser, watchProblems } from "./site-build.js";
 
 const CHAPTER = "/chapters/01-thp-splitting-cost.html";
 
 describe("course site: Chapter 1 in a browser", { timeout: 1_200_000 }, () => {
-  let server: Server | undefined;
+  const site = useSiteInBrowser();
   let base = "";
-  let browser: Browser | undefined;
   let page: Page;
   const problems: string[] = [];
 
   beforeAll(async () => {
-    const t0 = Date.now();
-    const build = await buildSiteOnce();
+    const build = site.build;
     console.log(build.reused ? "[site] build reused from this run" : `[site] vitepress build: ${build.seconds.toFixed(1)} s`);
-    const served = await serveDist();
-    server = served.server;
-    base = served.url;
-    browser = await chromium.launch({ executablePath: findChromium(), args: CHROMIUM_ARGS });
-    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    page.on("console", (m) => {
-      if (m.type() === "error") problems.push(`console error: ${m.text()} (${m.location().url})`);
-    });
-    page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
-    page.on("response", (r) => {
-      if (r.status() >= 400) problems.push(`HTTP ${r.status()} for ${r.url()}`);
-    });
+    base = site.url;
+    page = await site.browser.newPage({ viewport: { width: 1280, height: 900 } });
+    watchProblems(page, problems);
     await page.goto(base + CHAPTER, { waitUntil: "load" });
-    console.log(`[site] setup (build + server + browser + page load): ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-  }, 1_200_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await new Promise<void>((r) => (server ? server.close(() => r()) : r()));
-  });
+  }, 120_000);
 
   async function renders(testid: string): Promise<number> {
     return Number(await page.getAttribute(`[data-testid="${testid}"]`, "data-renders"));

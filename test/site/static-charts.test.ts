@@ -4,33 +4,16 @@
 // without hydration errors. Print gets its own stylesheet: no navigation, the figures kept.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { Server } from "node:http";
-import { chromium, type Browser } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { loadChapters } from "../../docs/.vitepress/chapters.js";
-import { CHROMIUM_ARGS, DIST, buildSiteOnce, findChromium, serveDist } from "./site-build.js";
+import { DIST, useSiteInBrowser } from "./site-build.js";
 
 const chapters = loadChapters();
 /** A live chart's host element (useLiveChart + v-static-html), in the built HTML. */
 const HOSTS = "[data-static]";
 
 describe("course site: charts exist without JavaScript, and print", { timeout: 1_200_000 }, () => {
-  let server: Server | undefined;
-  let url = "";
-  let browser: Browser | undefined;
-
-  beforeAll(async () => {
-    await buildSiteOnce();
-    const served = await serveDist();
-    server = served.server;
-    url = served.url;
-    browser = await chromium.launch({ executablePath: findChromium(), args: CHROMIUM_ARGS });
-  }, 1_200_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await new Promise<void>((r) => (server ? server.close(() => r()) : r()));
-  });
+  const site = useSiteInBrowser();
 
   it("the built HTML of every chapter with live charts holds each chart's figure", () => {
     let charts = 0;
@@ -45,10 +28,10 @@ describe("course site: charts exist without JavaScript, and print", { timeout: 1
   });
 
   it("with scripts off, every chart is drawn and has a size on the page", async () => {
-    const ctx = await browser!.newContext({ javaScriptEnabled: false, viewport: { width: 1280, height: 900 } });
+    const ctx = await site.browser.newContext({ javaScriptEnabled: false, viewport: { width: 1280, height: 900 } });
     const page = await ctx.newPage();
     for (const c of chapters) {
-      await page.goto(`${url}/chapters/${c.slug}.html`, { waitUntil: "load" });
+      await page.goto(`${site.url}/chapters/${c.slug}.html`, { waitUntil: "load" });
       const sizes = await page.$$eval(`${HOSTS} svg[viewBox], ${HOSTS} > svg`, (svgs) => svgs.map((s) => s.getBoundingClientRect()).filter((r) => r.width > 100 && r.height > 50).length);
       const hosts = await page.locator(HOSTS).count();
       expect(sizes, `${c.slug}: ${hosts} chart(s) visible without scripts`).toBeGreaterThanOrEqual(hosts);
@@ -57,14 +40,14 @@ describe("course site: charts exist without JavaScript, and print", { timeout: 1
   });
 
   it("with scripts on, each built figure is replaced by the live chart, without hydration errors", async () => {
-    const page = await browser!.newPage({ viewport: { width: 1280, height: 900 } });
+    const page = await site.browser.newPage({ viewport: { width: 1280, height: 900 } });
     const problems: string[] = [];
     page.on("console", (m) => {
       if (m.type() === "error" || /hydration/i.test(m.text())) problems.push(`${m.type()}: ${m.text()}`);
     });
     page.on("pageerror", (e) => problems.push(e.message));
     for (const c of chapters) {
-      await page.goto(`${url}/chapters/${c.slug}.html`, { waitUntil: "load" });
+      await page.goto(`${site.url}/chapters/${c.slug}.html`, { waitUntil: "load" });
       await page.waitForFunction(() => document.querySelectorAll("[data-static]").length === 0, undefined, { timeout: 30_000 });
       const renders = await page.$$eval("[data-renders]", (e) => e.map((x) => Number(x.getAttribute("data-renders"))));
       for (const r of renders) expect(r, `${c.slug}: the live chart drew`).toBeGreaterThan(0);
@@ -74,8 +57,8 @@ describe("course site: charts exist without JavaScript, and print", { timeout: 1
   });
 
   it("prints without the navigation, with the figures, as a PDF", async () => {
-    const page = await browser!.newPage({ viewport: { width: 1280, height: 900 } });
-    await page.goto(`${url}/chapters/03-iommufd-pinning.html`, { waitUntil: "load" });
+    const page = await site.browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await page.goto(`${site.url}/chapters/03-iommufd-pinning.html`, { waitUntil: "load" });
     await page.emulateMedia({ media: "print" });
     const shown = (sel: string) => page.$$eval(sel, (els) => els.some((e) => getComputedStyle(e).display !== "none" && e.getBoundingClientRect().height > 0));
     expect(await shown(".VPSidebar"), "sidebar").toBe(false);

@@ -1,10 +1,8 @@
 // No page of the built site may be wider than the screen, on a laptop (1280 px) or a phone
 // (390 px): every page in dist is opened after its charts have drawn, and the document must not
 // scroll sideways. Wide tables must scroll inside their own box. New pages are found in dist.
-import type { Server } from "node:http";
-import { chromium, type Browser } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CHROMIUM_ARGS, buildSiteOnce, findChromium, pagePaths, serveDist } from "./site-build.js";
+import { beforeAll, describe, expect, it } from "vitest";
+import { pagePaths, useSiteInBrowser } from "./site-build.js";
 
 const VIEWPORTS = [
   { name: "desktop", width: 1280, height: 900 },
@@ -21,23 +19,11 @@ interface Overflow {
 }
 
 describe("course site: no page is wider than the screen", { timeout: 1_200_000 }, () => {
-  let server: Server | undefined;
-  let url = "";
-  let browser: Browser | undefined;
+  const site = useSiteInBrowser();
   let paths: string[] = [];
 
-  beforeAll(async () => {
-    await buildSiteOnce();
+  beforeAll(() => {
     paths = pagePaths();
-    const served = await serveDist();
-    server = served.server;
-    url = served.url;
-    browser = await chromium.launch({ executablePath: findChromium(), args: CHROMIUM_ARGS });
-  }, 1_200_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await new Promise<void>((r) => (server ? server.close(() => r()) : r()));
   });
 
   it("finds every chapter page in the build", () => {
@@ -46,10 +32,10 @@ describe("course site: no page is wider than the screen", { timeout: 1_200_000 }
 
   for (const vp of VIEWPORTS) {
     it(`every page fits ${vp.width} px (${vp.name})`, async () => {
-      const page = await browser!.newPage({ viewport: { width: vp.width, height: vp.height } });
+      const page = await site.browser.newPage({ viewport: { width: vp.width, height: vp.height } });
       const wide: string[] = [];
       for (const path of paths) {
-        await page.goto(url + path, { waitUntil: "load" });
+        await page.goto(site.url + path, { waitUntil: "load" });
         // Live charts draw after hydration: wait until every chart box has drawn once.
         await page.waitForFunction(() => [...document.querySelectorAll("[data-renders]")].every((e) => Number(e.getAttribute("data-renders")) > 0), undefined, { timeout: 30_000 });
         const o: Overflow = await page.evaluate(() => {
