@@ -3,7 +3,9 @@
 // library reached through "../../src", a test file replaced at run time or by hand); here each
 // one fails, with a message that says why. Misbehaving code gets a clear message too, and when
 // grading ends no process it started is left.
-import { readdirSync, writeFileSync, existsSync, mkdtempSync, rmSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { readdirSync, readFileSync, writeFileSync, existsSync, mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -11,7 +13,7 @@ import { digestFile } from "../../src/grader/integrity.js";
 import { grade, type ExerciseResult } from "../../src/grader/run.js";
 import {
   EMPTY_TEST, FORGE_REPORT, LIBRARY_VIA_SRC, MEMORY_HOG, PATCH_LIBRARY, PROBE_CHANNELS, REALLY_EXIT, REEXPORT_REFERENCE,
-  REPLACE_TEST_AT_RUNTIME, SPAWNS_AND_HANGS, THROW_NO_PROTOTYPE, type Attack,
+  REPLACE_TEST_AT_RUNTIME, SPAWNS_AND_HANGS, THROW_NO_PROTOTYPE, killsAnother, reachesOut, type Attack,
 } from "./attacks.js";
 import { freshCopy, list, projectCopy, removeCopies, solveWithReference, studentFile } from "./fresh-copy.js";
 import { processesWith } from "../servers.js";
@@ -33,13 +35,14 @@ describe("the grader cannot be fooled", () => {
     plant(dir, attacks);
     const r = byId((await grade({ target: "student", exercisesDir: dir, only: attacks.map((a) => a.id) })).exercises);
     for (const a of attacks) expect(r[a.id].passed, `${a.id}: a file that ${a.what}`).toBe(false);
-    expect(r[FORGE_REPORT.id].message).toMatch(/^the process running your code ended unexpectedly/);
+    // Its kill of the process group is refused (doors.ts), so its answers, all 0, are what is graded.
+    expect(r[FORGE_REPORT.id].message).toMatch(/your tlbReach returned 0 bytes .*\(4 of 4 checks fail\)$/);
     expect(r[PATCH_LIBRARY.id].message).toMatch(/action-result\.ts uses the library's Machine: this exercise asks you to write that logic yourself/);
     expect(r[REEXPORT_REFERENCE.id].message).toMatch(/split-budget\.ts could not be loaded: exercises\/ch1-split-budget\/split-budget\.ts imports the reference solution \(exercises\/ch1-split-budget\/\.meta\/reference\.ts\)/);
     expect(r[LIBRARY_VIA_SRC.id].message).toMatch(/nested-walk\.ts uses the library's (walkLevels|walkRefs2D|effectivePageSize|nestedWalkRefs)/);
   });
 
-  it("results written anywhere, on any descriptor, and a killed parent: the exercise fails and the others are graded", { timeout: 180_000 }, async () => {
+  it("results written anywhere, on any descriptor, and an attempt to kill its parent: the exercise fails and the others are graded", { timeout: 180_000 }, async () => {
     const dir = freshCopy();
     plant(dir, [PROBE_CHANNELS]);
     const other = list.find((e) => e.id === "ch1-nested-walk")!;
@@ -90,5 +93,32 @@ describe("misbehaving code gets one clear message, and nothing is left running",
       rmSync(tmp, { recursive: true, force: true });
     }
     expect(existsSync(tmp)).toBe(false);
+  });
+});
+
+describe("the student's code reaches nothing outside its process", () => {
+  it("no signal to another process of the user, no socket; the refusal is named, and grading goes on", { timeout: 180_000 }, async () => {
+    let connections = 0;
+    const server = createServer((c) => (connections++, c.destroy()));
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const port = (server.address() as { port: number }).port;
+    const victim = spawn("sleep", ["120"], { detached: true, stdio: "ignore" });
+    try {
+      const dir = freshCopy();
+      const nested = list.find((e) => e.id === "ch1-nested-walk")!;
+      solveWithReference(dir, nested);
+      const reach = reachesOut(victim.pid!, port);
+      writeFileSync(studentFile(dir, reach.id), reach.source + readFileSync(studentFile(dir, reach.id), "utf8"));
+      plant(dir, [killsAnother(victim.pid!)]);
+      const r = byId((await grade({ target: "student", exercisesDir: dir, only: [reach.id, "ch0-page-state"] })).exercises);
+      expect(r["ch0-page-state"].passed).toBe(false);
+      expect(r["ch0-page-state"].message).toMatch(/process\.kill is not available while grading: your code gets no network and no signals to other processes/);
+      expect(r[reach.id].passed, `the solution after the refused attempts is graded: ${r[reach.id].message}`).toBe(true);
+      expect(victim.exitCode === null && victim.signalCode === null, "the other process is still running").toBe(true);
+      expect(connections, "connections the student's code made").toBe(0);
+    } finally {
+      victim.kill("SIGKILL");
+      await new Promise<void>((r) => server.close(() => r()));
+    }
   });
 });

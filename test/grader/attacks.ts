@@ -22,7 +22,7 @@ export function translationsAfterSplit(): number { return 0; }
 `;
 
 export const FORGE_REPORT: Attack = {
-  what: "writes a passing report to the test runner's output file, then kills the process group",
+  what: "writes a passing report to the test runner's output file, then tries to kill the process group",
   id: "ch1-tlb-reach",
   source: `
 import * as fs from "node:fs";
@@ -40,7 +40,7 @@ ${ZEROS}`,
 };
 
 export const PROBE_CHANNELS: Attack = {
-  what: "writes passing results everywhere a grader might read them (temp folders, an IPC channel, every open descriptor), then kills its parent",
+  what: "writes passing results everywhere a grader might read them (temp folders, an IPC channel, every open descriptor), then tries to kill its parent (refused: see reachesOut)",
   id: "ch1-tlb-reach",
   source: `
 import * as fs from "node:fs";
@@ -152,3 +152,39 @@ export function folioFate(): unknown { for (;;) { /* spin */ } }
 };
 
 export const MISBEHAVING: Attack[] = [REALLY_EXIT, THROW_NO_PROTOTYPE, MEMORY_HOG, SPAWNS_AND_HANGS];
+
+/**
+ * Reaches outside its process: signals another process of the user (the test's stand-in for a
+ * JupyterLab) and connects to a port on this machine; the attempts are caught, so that what is
+ * graded after them is the (correct) solution appended by the test.
+ */
+export function reachesOut(victimPid: number, port: number): Attack {
+  return {
+    what: "signals another process of the user and opens sockets (TCP, UDP, DNS), catching each refusal",
+    id: "ch1-nested-walk",
+    source: `
+import * as dgram from "node:dgram";
+import * as dns from "node:dns";
+import * as net from "node:net";
+const tries: (() => unknown)[] = [
+  () => process.kill(${victimPid}, "SIGKILL"),
+  () => (process as unknown as { _kill(p: number, s: number): void })._kill(${victimPid}, 9),
+  () => net.connect(${port}, "127.0.0.1").on("error", () => undefined),
+  () => dgram.createSocket("udp4").send("x", ${port}, "127.0.0.1"),
+  () => dns.lookup("localhost", () => undefined),
+];
+for (const t of tries) try { t(); } catch { /* refused */ }
+const until = Date.now() + 300;
+while (Date.now() < until) { /* give a connection time to happen */ }
+`,
+  };
+}
+
+/** Signals another process and does not catch the refusal: the message must say what was refused. */
+export function killsAnother(victimPid: number): Attack {
+  return {
+    what: "signals another process of the user",
+    id: "ch0-page-state",
+    source: `process.kill(${victimPid}, "SIGTERM");\nexport function identifyPageState(): string { return "MF_MSG_UNKNOWN"; }\n`,
+  };
+}

@@ -1,8 +1,9 @@
 // Runs inside the student's process, and nowhere else: loads the student's module and answers the
 // judge's requests on fds 3 (in) and 4 (out). The process has no file-system access beyond its two
-// bundles, no child processes and no workers (Node's permission model), a memory cap, and no
-// channel to the grader but these two descriptors: whatever the student's code does here, the
-// verdict is computed elsewhere.
+// bundles, no child processes and no workers (Node's permission model), no sockets and no signals
+// to other processes (doors.ts), a memory cap, and no channel to the grader but these two
+// descriptors: whatever the student's code does here, the verdict is computed elsewhere.
+import { closeDoors } from "./doors.js";
 import { FdChannel } from "./frames.js";
 import { Endpoint } from "./rpc.js";
 import { describeThrown, type WireError } from "./wire.js";
@@ -58,6 +59,7 @@ export function main(load: () => unknown): void {
       return orig(...a);
     };
   }
+  closeDoors();
   // Console output is not shown anywhere while grading; keep it from filling a pipe or a disk.
   for (const k of ["log", "info", "warn", "error", "debug", "trace", "dir", "table"] as const) (console as unknown as Record<string, unknown>)[k] = () => undefined;
   process.stdout.write = (() => true) as typeof process.stdout.write;
