@@ -5,14 +5,8 @@ import { loadManifest } from "../../src/grader/manifest.js";
 import { chapterSection, exerciseCard, type ExerciseCard } from "../../src/grader/catalog.js";
 import { CHAPTERS, CHAPTERS_DIR, loadChapters } from "./chapters.js";
 
-export interface ExerciseEntry {
-  id: string;
-  /** "1.3": chapter and position, as the CLI and the README print it. */
-  number: string;
-  chapter: number;
-  title: string;
-  kind: string;
-  file: string;
+/** `number` is "1.3": chapter and position, as the CLI and the README print it. */
+export interface ExerciseEntry extends Pick<ExerciseCard, "id" | "number" | "chapter" | "title" | "kind" | "file"> {
   hints?: number;
   /** Site path of the chapter's page (e.g. "/chapters/04-guest-memfd-secure-world"), if one exists. */
   chapterPage?: string;

@@ -91,6 +91,7 @@ export function replayScenario(spec: ScenarioSpec, c: CompiledScenario, lines: A
   let base: AgentCounters | undefined;
   // Pages of a pool that are not this scenario's (leaked by earlier ones, reserved for later ones).
   const poolOffset = { "2M": { nr: 0, free: 0 }, "1G": { nr: 0, free: 0 } };
+  const overdrawn = new Set<"2M" | "1G">();
   let last: AgentCounters | undefined;
   let begun: number | undefined;
   const signals = new Map<string, ObservedSignal[]>();
@@ -132,7 +133,9 @@ export function replayScenario(spec: ScenarioSpec, c: CompiledScenario, lines: A
     // later scenario of the batch): its results and theirs would both be wrong.
     for (const size of ["2M", "1G"] as const) {
       const free = step.hugetlb[size].free;
-      if (free < 0 && !run.setFailures.some((f) => f.includes(`the ${size} HugeTLB pool went`))) run.setFailures.push(`step ${l.i}: the ${size} HugeTLB pool went ${-free} page(s) below this scenario's share; give machine.hugetlb more ${size} pages`);
+      if (free >= 0 || overdrawn.has(size)) continue;
+      overdrawn.add(size);
+      run.setFailures.push(`step ${l.i}: the ${size} HugeTLB pool went ${-free} page(s) below this scenario's share; give machine.hugetlb more ${size} pages`);
     }
     let pageQuery: { pfn: number; swapped: number } | undefined;
     cs.kinds.forEach((kind, j) => {

@@ -87,7 +87,6 @@ export function summarize(r: ModuleReport): { passed: boolean; message?: string;
   return { passed: false, message: cleanMessage(raw) + more, checksPassed, checks };
 }
 
-
 /** Grades the exercises (several at once) and reports each in manifest order. */
 export async function grade(opts: GradeOptions = {}): Promise<GradeReport> {
   const t0 = Date.now();

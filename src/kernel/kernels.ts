@@ -139,7 +139,6 @@ function acquireLock(lock: string, progress: Progress): () => void {
   }
 }
 
-
 function fetchUnlocked(id: ModelKernel, progress: Progress): KernelImage {
   const known = KNOWN_KERNELS.find((k) => k.id === id) as KnownKernel;
   const { busybox } = hostTools();

@@ -7,7 +7,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { libValues } from "../../docs/.vitepress/lib-values.js";
 import { CH6_PRESETS, pickerPolicy, type PickerState } from "../../docs/.vitepress/ch6-example.js";
 import { BATTERY_ASSUMPTIONS, BUILTIN_POLICIES, KERNEL_LAB_SLOTS, MAINLINE, METRIC_IDS, METRICS, formatMetric, scorePolicy, slug } from "../../src/index.js";
-import { useSiteInBrowser, watchProblems } from "./site-build.js";
+import { openWatched, useSiteInBrowser } from "./site-build.js";
 
 const PAGE = "/chapters/06-design-your-own-policy.html";
 
@@ -18,12 +18,8 @@ describe("course site: Chapter 6 in a browser", { timeout: 180_000 }, () => {
   const problems: string[] = [];
 
   beforeAll(async () => {
-    const build = site.build;
-    console.log(build.reused ? "[site] build reused from this run" : `[site] vitepress build: ${build.seconds.toFixed(1)} s`);
     base = site.url;
-    page = await site.browser.newPage({ viewport: { width: 1280, height: 900 } });
-    watchProblems(page, problems);
-    await page.goto(base + PAGE, { waitUntil: "load" });
+    page = await openWatched(site, PAGE, problems);
   }, 120_000);
 
   const renders = async (): Promise<number> => Number(await page.getAttribute('[data-testid="policy-chart"]', "data-renders"));

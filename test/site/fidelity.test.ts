@@ -5,7 +5,7 @@ import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { SUITE_RESULTS } from "../../src/fidelity/suite-results.js";
-import { useSiteInBrowser, watchProblems } from "./site-build.js";
+import { openWatched, useSiteInBrowser } from "./site-build.js";
 
 describe("chapter pages: the same experiment on a real kernel", () => {
   it("every scenario a chapter embeds is a committed suite row that ran on a kernel", () => {
@@ -26,9 +26,7 @@ describe("course site: the Fidelity page", { timeout: 180_000 }, () => {
   const problems: string[] = [];
 
   beforeAll(async () => {
-    page = await site.browser.newPage({ viewport: { width: 1280, height: 900 } });
-    watchProblems(page, problems);
-    await page.goto(`${site.url}/fidelity.html`, { waitUntil: "load" });
+    page = await openWatched(site, "/fidelity.html", problems);
   }, 120_000);
 
   it("shows every scenario of the committed suite run, with each kernel's status and the kernels' packages", async () => {

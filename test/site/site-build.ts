@@ -218,6 +218,7 @@ export function useSiteInBrowser(opts: { build?: BuildSpec; base?: string; timeo
   let browser: Browser | undefined;
   beforeAll(async () => {
     site.build = await buildSiteOnce(opts.build);
+    console.log(site.build.reused ? "[site] build reused from this run" : `[site] vitepress build: ${site.build.seconds.toFixed(1)} s`);
     const served = await serveDist(opts.build?.outDir ?? DIST, opts.base);
     server = served.server;
     site.url = served.url;
@@ -229,6 +230,14 @@ export function useSiteInBrowser(opts: { build?: BuildSpec; base?: string; timeo
     await new Promise<void>((r) => (server ? server.close(() => r()) : r()));
   });
   return site;
+}
+
+/** A 1280×900 page of the site at `path`, its problems collected into `problems` (see watchProblems). */
+export async function openWatched(site: SiteInBrowser, path: string, problems: string[]): Promise<Page> {
+  const page = await site.browser.newPage({ viewport: { width: 1280, height: 900 } });
+  watchProblems(page, problems);
+  await page.goto(site.url + path, { waitUntil: "load" });
+  return page;
 }
 
 /** Collects a page's console errors, uncaught errors and failed responses (HTTP ≥ 400) into `problems`. */

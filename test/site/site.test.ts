@@ -15,7 +15,7 @@ import { CH4_EXAMPLE, ch4Outcomes } from "../../docs/.vitepress/ch4-example.js";
 import { MEMORY_LOST_ASSUMPTIONS } from "../../src/mfr/policy/memory-lost.js";
 import { VM_LIFE_ASSUMPTIONS } from "../../src/iommufd/vm-life.js";
 import { GMEM_ASSUMPTIONS } from "../../src/guest_memfd/outcome.js";
-import { useSiteInBrowser, watchProblems } from "./site-build.js";
+import { openWatched, useSiteInBrowser } from "./site-build.js";
 
 const CHAPTER = "/chapters/01-thp-splitting-cost.html";
 
@@ -26,12 +26,8 @@ describe("course site: Chapter 1 in a browser", { timeout: 1_200_000 }, () => {
   const problems: string[] = [];
 
   beforeAll(async () => {
-    const build = site.build;
-    console.log(build.reused ? "[site] build reused from this run" : `[site] vitepress build: ${build.seconds.toFixed(1)} s`);
     base = site.url;
-    page = await site.browser.newPage({ viewport: { width: 1280, height: 900 } });
-    watchProblems(page, problems);
-    await page.goto(base + CHAPTER, { waitUntil: "load" });
+    page = await openWatched(site, CHAPTER, problems);
   }, 120_000);
 
   async function renders(testid: string): Promise<number> {

@@ -13,11 +13,11 @@ import { formatMetric, METRIC_IDS, METRICS } from "../../policy/metrics.js";
 import { OBJECTIONS } from "../../policy/objections.js";
 import { BATTERY_ASSUMPTIONS, BATTERY_DEFAULTS, scorePolicy, type BatteryOptions, type Scorecard } from "../../policy/scorecard.js";
 import { WORKLOAD_IDS, type WorkloadId } from "../../policy/types.js";
+import { killGroup } from "../../core/process.js";
 import type { PageSize } from "../../core/units.js";
 import { COCO_DESIGNS, type CocoDesignId } from "../../guest_memfd/designs.js";
 import { choiceOption, intOption, listOption, numberOption, pageSizeOption, withFlags } from "../options.js";
 import { emit, table } from "../output.js";
-import { killGroup } from "../../core/process.js";
 
 interface BatteryFlags {
   seed: number;

@@ -19,9 +19,10 @@ function lock(obj: object, key: string, what: string): void {
   Object.defineProperty(obj, key, { value: denied, writable: false, configurable: false, enumerable: false });
 }
 
-function lockFunctions(obj: Record<string, unknown>, what: string): void {
-  for (const k of Object.getOwnPropertyNames(obj)) {
-    if (k !== "constructor" && typeof obj[k] === "function") lock(obj, k, `${what}.${k}`);
+function lockFunctions(obj: object, what: string): void {
+  const o = obj as Record<string, unknown>;
+  for (const k of Object.getOwnPropertyNames(o)) {
+    if (k !== "constructor" && typeof o[k] === "function") lock(o, k, `${what}.${k}`);
   }
 }
 
@@ -31,9 +32,8 @@ export function closeDoors(): void {
   lock(net.Socket.prototype, "connect", "net.Socket#connect");
   lock(net.Server.prototype, "listen", "net.Server#listen");
   for (const k of ["bind", "connect", "send"]) lock(dgram.Socket.prototype, k, `dgram.Socket#${k}`);
-  const d = dns as unknown as Record<string, unknown> & { promises: Record<string, unknown> };
-  for (const resolver of [dns.Resolver.prototype, dns.promises.Resolver.prototype]) lockFunctions(resolver as unknown as Record<string, unknown>, "dns.Resolver");
-  lockFunctions(d.promises, "dns.promises");
-  lockFunctions(d, "dns");
+  for (const resolver of [dns.Resolver.prototype, dns.promises.Resolver.prototype]) lockFunctions(resolver, "dns.Resolver");
+  lockFunctions(dns.promises, "dns.promises");
+  lockFunctions(dns, "dns");
   nodeModule.syncBuiltinESMExports();
 }
